@@ -1,0 +1,163 @@
+"""Data checks run on every region-set load (cf. PyPSA ``consistency.py``).
+
+Each check returns :class:`DataIssue` objects naming the file, the row id and the field. Errors stop the load
+(:class:`DataError` lists them all); warnings are emitted as :class:`DataWarning` and the load goes on.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from geodata.errors import DataIssue
+
+REGION_COLUMNS = {
+    # column: (required numeric?, allow negative?)
+    "lat": (True, True),
+    "lon": (True, True),
+    "price_per_mwh": (True, False),
+    "ef_t_per_mwh": (True, False),
+    "consumption_twh": (True, False),
+    "wind_gw": (True, False),
+    "solar_gw": (True, False),
+    "hydro_gw": (True, False),
+    "wind_hours": (True, False),
+    "solar_hours": (True, False),
+    "wind_utilisation": (True, False),
+    "solar_utilisation": (True, False),
+    "wind_potential_gw": (True, False),
+    "solar_potential_gw": (True, False),
+    "rps_total": (True, False),
+    "rps_nonhydro": (True, False),
+}
+SITE_COLUMNS = {"lat": True, "lon": True, "pue": True, "max_mw": True, "build_cost_per_mw_yr": True}
+CORRIDOR_COLUMNS = {"capacity_mw": True, "length_km": True, "loss_fraction": True, "wheeling_per_mwh": True}
+
+
+def _missing_columns(df: pd.DataFrame, cols, file: str) -> list[DataIssue]:
+    return [DataIssue("error", file, "", c, "required column is missing") for c in cols if c not in df.columns]
+
+
+def _duplicates(df: pd.DataFrame, file: str, key: str = "id") -> list[DataIssue]:
+    dup = df[key][df[key].duplicated()].astype(str).tolist()
+    return [DataIssue("error", file, d, key, "duplicated id") for d in sorted(set(dup))]
+
+
+def _numeric(df: pd.DataFrame, cols, file: str, key: str = "id", allow_negative=()) -> list[DataIssue]:
+    out = []
+    for c in cols:
+        if c not in df.columns:
+            continue
+        vals = pd.to_numeric(df[c], errors="coerce")
+        for i in np.flatnonzero(vals.isna().to_numpy()):
+            out.append(
+                DataIssue("error", file, str(df[key].iloc[i]), c, f"is missing or not a number ({df[c].iloc[i]!r})")
+            )
+        if c not in allow_negative:
+            for i in np.flatnonzero((vals < 0).to_numpy()):
+                out.append(
+                    DataIssue("error", file, str(df[key].iloc[i]), c, f"is negative ({vals.iloc[i]}); must be ≥ 0")
+                )
+    return out
+
+
+def check_regions(regions: pd.DataFrame, file: str) -> list[DataIssue]:
+    issues = _missing_columns(regions, ["id", "name_en", *REGION_COLUMNS], file)
+    if issues:
+        return issues
+    issues += _duplicates(regions, file)
+    issues += _numeric(regions, list(REGION_COLUMNS), file, allow_negative=("lat", "lon"))
+    for c in ("wind_utilisation", "solar_utilisation", "rps_total", "rps_nonhydro"):
+        vals = pd.to_numeric(regions[c], errors="coerce")
+        for i in np.flatnonzero((vals > 1).to_numpy()):
+            issues.append(
+                DataIssue(
+                    "error", file, str(regions["id"].iloc[i]), c, f"is {vals.iloc[i]}; a share in [0, 1] is needed"
+                )
+            )
+    for c in ("wind_hours", "solar_hours"):
+        vals = pd.to_numeric(regions[c], errors="coerce")
+        for i in np.flatnonzero((vals >= 8760).to_numpy()):
+            issues.append(DataIssue("error", file, str(regions["id"].iloc[i]), c, "full-load hours must be below 8760"))
+    return issues
+
+
+def check_sites(sites: pd.DataFrame, region_ids: set[str], file: str) -> list[DataIssue]:
+    issues = _missing_columns(sites, ["id", "region_id", *SITE_COLUMNS], file)
+    if issues:
+        return issues
+    issues += _duplicates(sites, file)
+    issues += _numeric(sites, list(SITE_COLUMNS), file, allow_negative=("lat", "lon"))
+    for sid, rid in zip(sites["id"], sites["region_id"], strict=True):
+        if rid not in region_ids:
+            issues.append(DataIssue("error", file, str(sid), "region_id", f"unknown region '{rid}'"))
+    pue = pd.to_numeric(sites["pue"], errors="coerce")
+    for i in np.flatnonzero((pue < 1).to_numpy()):
+        issues.append(DataIssue("error", file, str(sites["id"].iloc[i]), "pue", f"is {pue.iloc[i]}; PUE is ≥ 1"))
+    if "price_per_mwh" in sites.columns:
+        p = pd.to_numeric(sites["price_per_mwh"], errors="coerce")
+        for i in np.flatnonzero((p < 0).to_numpy()):
+            issues.append(DataIssue("error", file, str(sites["id"].iloc[i]), "price_per_mwh", "is negative"))
+    return issues
+
+
+def check_corridors(corr: pd.DataFrame, region_ids: set[str], file: str) -> list[DataIssue]:
+    issues = _missing_columns(corr, ["id", "from_region", "to_region", *CORRIDOR_COLUMNS], file)
+    if issues:
+        return issues
+    issues += _duplicates(corr, file)
+    issues += _numeric(corr, list(CORRIDOR_COLUMNS), file)
+    for cid, a, b in zip(corr["id"], corr["from_region"], corr["to_region"], strict=True):
+        for fld, r in (("from_region", a), ("to_region", b)):
+            if r not in region_ids:
+                issues.append(DataIssue("error", file, str(cid), fld, f"corridor to nowhere: unknown region '{r}'"))
+        if a == b:
+            issues.append(
+                DataIssue("error", file, str(cid), "to_region", "corridor starts and ends in the same region")
+            )
+    loss = pd.to_numeric(corr["loss_fraction"], errors="coerce")
+    for i in np.flatnonzero((loss >= 1).to_numpy()):
+        issues.append(DataIssue("error", file, str(corr["id"].iloc[i]), "loss_fraction", "must be below 1"))
+    return issues
+
+
+def check_connected(graph: nx.DiGraph, file: str) -> list[DataIssue]:
+    """Every region must be reachable over corridors (weakly connected); isolated regions are named."""
+    if graph.number_of_nodes() == 0 or nx.is_weakly_connected(graph):
+        return []
+    comps = sorted((sorted(c) for c in nx.weakly_connected_components(graph)), key=len, reverse=True)
+    out = []
+    for comp in comps[1:]:
+        out.append(
+            DataIssue(
+                "error",
+                file,
+                comp[0],
+                "",
+                f"disconnected regions {', '.join(comp)}: no corridor links them to the rest",
+            )
+        )
+    return out
+
+
+def check_sites_in_polygons(sites: pd.DataFrame, boundaries, file: str, tolerance_km: float = 5.0) -> list[DataIssue]:
+    """Warn where a site's point falls outside its region's polygon (beyond ``tolerance_km``)."""
+    from shapely.geometry import Point
+
+    geo = boundaries.set_index("id").geometry
+    out = []
+    for s in sites.itertuples(index=False):
+        if s.region_id not in geo.index:
+            continue
+        poly = geo.loc[s.region_id]
+        pt = Point(float(s.lon), float(s.lat))
+        if not poly.contains(pt):
+            dist_km = poly.distance(pt) * 111.0
+            if dist_km > tolerance_km:
+                out.append(
+                    DataIssue(
+                        "warning", file, str(s.id), "lat/lon", f"lies {dist_km:.0f} km outside region '{s.region_id}'"
+                    )
+                )
+    return out

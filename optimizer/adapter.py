@@ -1,0 +1,410 @@
+"""The geodata adapter: RegionSet + Scenario → :class:`ModelData` (plain numbers).
+
+This is the only place where region-set tables meet the optimiser (cf. spopt's ``from_geodataframe``): it
+filters candidate sites, resolves GPU demand, applies latency budgets, converts units, derives certificate
+supply and annuities, and aggregates identical clusters. The Pyomo model never sees a GeoDataFrame.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geodata.geo import great_circle_km
+from geodata.regionset import RegionSet
+from optimizer.demand import HOURS_PER_YEAR, it_mw_from_gpus, lookup_gpu, peak_factor
+from optimizer.errors import Diagnosis, InfeasibleError
+from optimizer.modeldata import ClusterGroup, Corridor, ModelData
+from optimizer.scenario import Scenario, ScenarioError
+from optimizer.timeslices import build_time_slices
+
+LIGHT_KM_PER_MS = 200.0  # speed of light in fibre, km per ms
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    id: str
+    group: str
+    it_mw: float
+    workload: str
+    gpus: int | None
+    gpu: str | None
+    allowed: tuple[str, ...]
+
+
+def crf(rate: float, years: float) -> float:
+    """Capital recovery factor: annuity per unit of capital at ``rate`` over ``years``."""
+    if rate <= 0:
+        return 1.0 / years
+    return rate / (1.0 - (1.0 + rate) ** (-years))
+
+
+def annuity_per_kw(tech_costs: pd.DataFrame, tech: str, wacc: float) -> float:
+    """Annualised capital + fixed O&M per kW (or per kWh for battery_energy), in the set's currency."""
+    row = tech_costs.set_index("tech").loc[tech]
+    return float(row["capex_per_kw"]) * crf(wacc, float(row["lifetime_yr"])) + float(
+        row.get("fom_per_kw_yr", 0.0) or 0.0
+    )
+
+
+def expand_clusters(scenario: Scenario, file: str) -> list[tuple[str, int, object]]:
+    """(cluster id, index in the scenario list, cluster) with ``count`` copies expanded."""
+    out = []
+    for i, c in enumerate(scenario.clusters):
+        if c.count == 1:
+            out.append((c.id, i, c))
+        else:
+            out.extend((f"{c.id}-{j + 1}", i, c) for j in range(c.count))
+    return out
+
+
+def candidate_sites(scenario: Scenario, rs: RegionSet, file: str) -> list[str]:
+    all_ids = list(rs.sites["id"])
+    inc = scenario.sites.include
+    if inc == "hub_clusters":
+        chosen = rs.hub_site_ids()
+        if not chosen:
+            raise ScenarioError(
+                file, [("sites.include", f"region set '{rs.name}' has no hub clusters; use 'all' or a list")]
+            )
+    elif inc == "all":
+        chosen = sorted(all_ids)
+    else:
+        unknown = [s for s in inc if s not in set(all_ids)]
+        if unknown:
+            raise ScenarioError(
+                file,
+                [("sites.include", f"unknown site id '{unknown[0]}' (allowed: {', '.join(sorted(all_ids)[:40])}…)")],
+            )
+        chosen = sorted(set(inc))
+    for key, ids in (("sites.exclude", scenario.sites.exclude), ("sites.max_mw", list(scenario.sites.max_mw))):
+        bad = [s for s in ids if s not in set(all_ids)]
+        if bad:
+            raise ScenarioError(file, [(key, f"unknown site id '{bad[0]}'")])
+    chosen = [s for s in chosen if s not in set(scenario.sites.exclude)]
+    if not chosen:
+        raise ScenarioError(file, [("sites", "no candidate site is left after include/exclude")])
+    return chosen
+
+
+def build_model_data(
+    scenario: Scenario,
+    rs: RegionSet,
+    file: str = "<scenario>",
+    fixed_plan: dict[str, str] | None = None,
+) -> tuple[ModelData, list[ClusterInfo]]:
+    """Resolve a validated scenario against its region set.
+
+    Raises :class:`ScenarioError` for ids the region set does not know (exit 2) and :class:`InfeasibleError`
+    for what can be seen to be impossible before a model is built (exit 3).
+    """
+    if scenario.currency and scenario.currency != rs.currency:
+        raise ScenarioError(
+            file, [("currency", f"is '{scenario.currency}' but region set '{rs.name}' is in {rs.currency}")]
+        )
+    regions = tuple(sorted(rs.regions["id"]))
+    reg = rs.regions.set_index("id")
+    sites_df = rs.sites.set_index("id")
+    chosen = candidate_sites(scenario, rs, file)
+
+    # --- demand: clusters, allowed sites, latency ---------------------------------------------------
+    centres = rs.demand_centres.set_index("id") if len(rs.demand_centres) else pd.DataFrame()
+    expanded = expand_clusters(scenario, file)
+    infos: list[ClusterInfo] = []
+    diag: list[Diagnosis] = []
+    keys: dict[tuple, list[str]] = defaultdict(list)
+    key_meta: dict[tuple, tuple] = {}
+    for cid, i, c in expanded:
+        loc = f"clusters.{i}"
+        if c.mw is not None:
+            it_mw = float(c.mw)
+        else:
+            try:
+                lookup_gpu(c.gpu)
+            except KeyError:
+                from optimizer.demand import gpu_names
+
+                raise ScenarioError(
+                    file, [(f"{loc}.gpu", f"unknown GPU '{c.gpu}' (allowed: {', '.join(gpu_names())})")]
+                ) from None
+            it_mw = it_mw_from_gpus(c.gpus, c.gpu, c.utilisation)
+        allowed = list(chosen)
+        if c.sites is not None:
+            unknown = [s for s in c.sites if s not in sites_df.index]
+            if unknown:
+                raise ScenarioError(file, [(f"{loc}.sites", f"unknown site id '{unknown[0]}'")])
+            allowed = [s for s in allowed if s in set(c.sites)]
+            if not allowed:
+                diag.append(Diagnosis("demand", cid, f"cluster {cid}: none of its allowed sites is a candidate site"))
+        if c.latency_ms is not None:
+            unknown = [t for t in c.latency_ms.to if t not in centres.index]
+            if unknown:
+                raise ScenarioError(
+                    file,
+                    [
+                        (
+                            f"{loc}.latency_ms.to",
+                            f"unknown demand centre '{unknown[0]}' (allowed: {', '.join(sorted(centres.index))})",
+                        )
+                    ],
+                )
+            rtt = {}
+            for s in allowed:
+                lat, lon = float(sites_df.at[s, "lat"]), float(sites_df.at[s, "lon"])
+                km = great_circle_km(
+                    lat,
+                    lon,
+                    centres.loc[c.latency_ms.to, "lat"].to_numpy(float),
+                    centres.loc[c.latency_ms.to, "lon"].to_numpy(float),
+                )
+                rtt[s] = float(np.max(2.0 * km * c.latency_ms.route_factor / LIGHT_KM_PER_MS))
+            ok = [s for s in allowed if rtt[s] <= c.latency_ms.max + 1e-9]
+            if not ok and allowed:
+                best = min(rtt, key=rtt.get)
+                diag.append(
+                    Diagnosis(
+                        "latency",
+                        cid,
+                        f"cluster {cid}: no candidate site meets its {c.latency_ms.max:g} ms budget to "
+                        f"{', '.join(c.latency_ms.to)}; the nearest, {best}, needs {rtt[best]:.1f} ms",
+                        rtt[best] - c.latency_ms.max,
+                        "ms",
+                    )
+                )
+            allowed = ok
+        peak = peak_factor(c.workload)
+        penalty = c.unbuilt_penalty
+        if penalty is None:
+            penalty = it_mw * 1.5 * HOURS_PER_YEAR / 1000.0  # 1000 per MWh of energy at PUE 1.5, in M/yr
+        info_allowed = tuple(sorted(allowed))
+        key = (round(it_mw, 9), c.workload, info_allowed, c.optional, round(float(penalty), 9))
+        keys[key].append(cid)
+        key_meta[key] = (it_mw, c.workload, peak, info_allowed, c.optional, float(penalty))
+        infos.append(ClusterInfo(cid, "", it_mw, c.workload, c.gpus, c.gpu, info_allowed))
+
+    # group ids: first cluster id of the group, stable given the scenario
+    group_of: dict[str, str] = {}
+    groups: list[ClusterGroup] = []
+    for key in sorted(keys, key=lambda k: sorted(keys[k])[0]):
+        ids = tuple(sorted(keys[key]))
+        it_mw, workload, peak, allowed, optional, penalty = key_meta[key]
+        gid = ids[0] if len(ids) == 1 else f"{ids[0]}+{len(ids) - 1}"
+        for cid in ids:
+            group_of[cid] = gid
+        groups.append(ClusterGroup(gid, ids, it_mw / 1000.0, workload, peak, len(ids), allowed, optional, penalty))
+    infos = [ClusterInfo(i.id, group_of[i.id], i.it_mw, i.workload, i.gpus, i.gpu, i.allowed) for i in infos]
+
+    # --- sites ----------------------------------------------------------------------------------------
+    cap_mw = {s: float(scenario.sites.max_mw.get(s, sites_df.at[s, "max_mw"])) for s in chosen}
+    site_pue = {s: float(sites_df.at[s, "pue"]) for s in chosen}
+    for g in groups:
+        if not g.sites:
+            continue
+        fits = [s for s in g.sites if g.it_gw * 1000 * g.peak * site_pue[s] <= cap_mw[s] + 1e-6]
+        if not fits and not g.optional:
+            biggest = max(g.sites, key=lambda s: cap_mw[s] / site_pue[s])
+            need = g.it_gw * 1000 * g.peak * site_pue[biggest]
+            diag.append(
+                Diagnosis(
+                    "site_capacity",
+                    g.cluster_ids[0],
+                    f"cluster {g.cluster_ids[0]} needs {need:.0f} MW at peak but the largest allowed site, {biggest}, "
+                    f"holds {cap_mw[biggest]:.0f} MW",
+                    need - cap_mw[biggest],
+                    "MW",
+                )
+            )
+    required = sum(g.it_gw * 1000 * g.peak * g.count for g in groups if not g.optional)
+    total_cap = sum(cap_mw[s] / site_pue[s] for s in chosen)
+    if required > total_cap + 1e-6:
+        diag.append(
+            Diagnosis(
+                "demand",
+                "all",
+                f"required clusters need {required:.0f} MW IT at peak but all candidate sites together hold "
+                f"{total_cap:.0f} MW IT",
+                required - total_cap,
+                "MW",
+            )
+        )
+    if diag:
+        raise InfeasibleError("the scenario cannot be met before any model is built:", diag)
+
+    q = scenario.policy.green_share.value_for(scenario.year)
+    applies = scenario.policy.green_share.applies_to
+    if applies == "hubs":
+        covered = {s for s in chosen if sites_df.at[s, "kind"] == "hub_cluster"}
+    elif applies == "all":
+        covered = set(chosen)
+    elif applies == "none":
+        covered = set()
+    else:
+        unknown = [s for s in applies if s not in sites_df.index]
+        if unknown:
+            raise ScenarioError(file, [("policy.green_share.applies_to", f"unknown site id '{unknown[0]}'")])
+        covered = set(applies) & set(chosen)
+
+    # --- regions, resources, certificates --------------------------------------------------------------
+    wacc = float(rs.meta.get("wacc", 0.06))
+    ann_w = annuity_per_kw(rs.tech_costs, "wind", wacc)
+    ann_s = annuity_per_kw(rs.tech_costs, "solar", wacc)
+    techs = set(rs.tech_costs["tech"]) if len(rs.tech_costs) else set()
+    st_p = annuity_per_kw(rs.tech_costs, "battery_power", wacc) if "battery_power" in techs else 0.0
+    st_e = annuity_per_kw(rs.tech_costs, "battery_energy", wacc) if "battery_energy" in techs else 0.0
+    eff = 0.88
+    if "battery_power" in techs:
+        e = rs.tech_costs.set_index("tech").at["battery_power", "efficiency"]
+        eff = float(e) if pd.notna(e) else eff
+    scale = scenario.grid.potential_scale if scenario.grid.new_renewables else 0.0
+    wind_pot = {r: float(reg.at[r, "wind_potential_gw"]) * scale for r in regions}
+    solar_pot = {r: float(reg.at[r, "solar_potential_gw"]) * scale for r in regions}
+
+    cert = scenario.policy.certificates
+    gen = reg["wind_gw"] * reg["wind_hours"] + reg["solar_gw"] * reg["solar_hours"]  # GWh
+    obligation = reg["rps_nonhydro"] * reg["consumption_twh"] * 1000.0
+    supply = ((gen - obligation).clip(lower=0.0) * cert.supply_share).to_dict()
+    bad = [r for r in cert.export_cap_gwh if r not in set(regions)]
+    if bad:
+        raise ScenarioError(file, [("policy.certificates.export_cap_gwh", f"unknown region '{bad[0]}'")])
+    cert_price = cert.price if cert.price is not None else float(rs.meta.get("certificate_price_default", 0.0))
+
+    # --- corridors -------------------------------------------------------------------------------------
+    spare = scenario.grid.corridor_spare_share
+    overrides = dict(scenario.grid.corridor_capacity_mw)
+    corr: dict[tuple[str, str], dict] = {}
+    for a, b, e in sorted(rs.corridors.edges(data=True)):
+        corr[(a, b)] = {
+            "rated": e["capacity_mw"] / 1000.0,
+            "cap": e["capacity_mw"] * spare / 1000.0,
+            "loss": e["loss_fraction"],
+            "wheel": e["wheeling_per_mwh"] / 1000.0,
+            "kind": e.get("kind", ""),
+        }
+    for i, nc in enumerate(scenario.grid.new_corridors):
+        for fld, r in (("from_region", nc.from_region), ("to_region", nc.to_region)):
+            if r not in set(regions):
+                raise ScenarioError(file, [(f"grid.new_corridors.{i}.{fld}", f"unknown region '{r}'")])
+        pairs = [(nc.from_region, nc.to_region)] + ([(nc.to_region, nc.from_region)] if nc.both_directions else [])
+        for a, b in pairs:
+            prev = corr.get((a, b))
+            add = nc.capacity_mw / 1000.0
+            if prev:
+                prev.update(rated=prev["rated"] + add, cap=prev["cap"] + add)
+            else:
+                corr[(a, b)] = {
+                    "rated": add,
+                    "cap": add,
+                    "loss": nc.loss_fraction,
+                    "wheel": nc.wheeling_per_mwh / 1000.0,
+                    "kind": "new",
+                }
+    for cid, mw in overrides.items():
+        a, _, b = cid.partition(">")
+        if (a, b) not in corr:
+            raise ScenarioError(file, [("grid.corridor_capacity_mw", f"unknown corridor '{cid}' (ids are 'from>to')")])
+        corr[(a, b)]["cap"] = mw / 1000.0
+    corridors = tuple(
+        Corridor(f"{a}>{b}", a, b, v["cap"], v["rated"], v["loss"], v["wheel"], v["kind"])
+        for (a, b), v in sorted(corr.items())
+    )
+
+    # --- time ------------------------------------------------------------------------------------------
+    prof = rs.profiles
+    slices = build_time_slices(
+        prof.wind, prof.solar, scenario.time.mode, scenario.time.days, scenario.time.extreme_days
+    )
+    matching = scenario.policy.green_share.matching
+    st_cfg = scenario.grid.storage
+    storage = st_cfg.enabled == "on" or (st_cfg.enabled == "auto" and matching == "hourly")
+    notes = []
+    if storage and scenario.time.mode in ("annual", "monthly"):
+        storage = False
+        notes.append("batteries need chronological hours (representative_days or hourly); none were modelled")
+    if matching == "hourly" and scenario.time.mode in ("annual", "monthly"):
+        notes.append(f"hourly matching on {scenario.time.mode} slices only matches slice averages")
+
+    fixed: dict[tuple[str, str], int] | None = None
+    if fixed_plan is not None:
+        fixed = _fix_counts(fixed_plan, infos, groups, set(chosen))
+
+    md = ModelData(
+        name=scenario.name,
+        currency=rs.currency,
+        regions=regions,
+        sites=tuple(chosen),
+        site_region={s: str(sites_df.at[s, "region_id"]) for s in chosen},
+        site_pue=site_pue,
+        site_cap_gw={s: cap_mw[s] / 1000.0 for s in chosen},
+        site_price={s: float(sites_df.at[s, "price_per_mwh"]) / 1000.0 for s in chosen},
+        site_build={s: float(sites_df.at[s, "build_cost_per_mw_yr"]) * 1000.0 / 1e6 for s in chosen},
+        site_quota={s: (q if s in covered else 0.0) for s in chosen},
+        region_ef={r: float(reg.at[r, "ef_t_per_mwh"]) for r in regions},
+        region_grid_green={r: float(reg.at[r, "rps_total"]) for r in regions},
+        groups=tuple(groups),
+        slices=slices,
+        wind_pot_gw=wind_pot,
+        solar_pot_gw=solar_pot,
+        wind_annuity=ann_w,
+        solar_annuity=ann_s,
+        corridors=corridors,
+        cert_supply_gwh={r: float(supply[r]) for r in regions},
+        cert_price=cert_price / 1000.0,
+        cert_cross_region=cert.cross_region,
+        cert_max_share=cert.max_share,
+        cert_export_cap_gwh=dict(cert.export_cap_gwh),
+        matching=matching,
+        grid_mix_counts=scenario.policy.green_share.grid_mix_counts,
+        carbon_price=scenario.policy.carbon_price / 1000.0,
+        carbon_cap_kt=None if scenario.policy.carbon_cap_t is None else scenario.policy.carbon_cap_t / 1000.0,
+        accounting=scenario.policy.carbon_accounting,
+        objective=scenario.objective.mode,
+        new_renewables=scenario.grid.new_renewables,
+        green_charge=(
+            scenario.grid.green_delivery_charge_per_mwh
+            if scenario.grid.green_delivery_charge_per_mwh is not None
+            else float(rs.meta.get("green_delivery_charge_per_mwh", 0.0))
+        )
+        / 1000.0,
+        storage=storage,
+        storage_power_annuity=st_p,
+        storage_energy_annuity=st_e,
+        storage_efficiency=eff,
+        storage_max_gw=st_cfg.max_gw_per_region,
+        storage_duration_max=st_cfg.duration_h_max,
+        fixed=fixed,
+        notes=tuple(notes),
+    )
+    return md, infos
+
+
+def _fix_counts(plan: dict[str, str], infos: list[ClusterInfo], groups: list[ClusterGroup], chosen: set[str]):
+    by_id = {i.id: i for i in infos}
+    unknown = sorted(set(plan) - set(by_id))
+    if unknown:
+        raise ScenarioError(
+            "--fix", [("cluster_id", f"unknown cluster '{unknown[0]}' (scenario clusters: {', '.join(sorted(by_id))})")]
+        )
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    optional = {g.id: g.optional for g in groups}
+    for cid, info in sorted(by_id.items()):
+        site = plan.get(cid, "")
+        if not site:
+            if not optional[info.group]:
+                raise ScenarioError(
+                    "--fix", [("site_id", f"cluster '{cid}' is not optional and has no site in the plan")]
+                )
+            continue
+        if site not in chosen:
+            raise ScenarioError(
+                "--fix", [("site_id", f"cluster '{cid}': '{site}' is not a candidate site of this scenario")]
+            )
+        if site not in info.allowed:
+            raise ScenarioError(
+                "--fix",
+                [("site_id", f"cluster '{cid}' may not be placed at '{site}' (allowed: {', '.join(info.allowed)})")],
+            )
+        counts[(info.group, site)] += 1
+    return dict(counts)

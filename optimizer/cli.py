@@ -1,0 +1,369 @@
+"""The ``gridsite`` command line: parses, calls the API, prints; no modelling here (DESIGN.md §3).
+
+Exit codes: 0 solved; 2 bad input (file, field, what is allowed); 3 infeasible (which policy or limit, by how
+much); 4 time limit with no feasible solution; 1 unexpected error.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from geodata.errors import DataError
+from optimizer.errors import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INFEASIBLE, EXIT_TIME_LIMIT, InfeasibleError
+from optimizer.scenario import ScenarioError
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="gridsite: site GPU clusters where power is cheap and green."
+)
+data_app = typer.Typer(no_args_is_help=True, help="Explore the bundled region sets and their datasets.")
+app.add_typer(data_app, name="data")
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(code: int, message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def guarded(fn: Callable[[], int | None], out_dir: Path | None = None, scenario_name: str = "") -> None:
+    """Run ``fn`` mapping every known failure to its exit code, with no traceback."""
+
+    def _term(signum, _frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, _term)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            code = fn()
+    except (ScenarioError, DataError) as exc:
+        _fail(EXIT_BAD_INPUT, str(exc))
+    except InfeasibleError as exc:
+        if out_dir is not None:
+            from optimizer.outputs import write_failure
+
+            write_failure(
+                out_dir,
+                {
+                    "name": scenario_name,
+                    "status": "infeasible",
+                    "message": exc.summary,
+                    "diagnosis": [d.as_dict() for d in exc.diagnosis],
+                },
+            )
+        _fail(EXIT_INFEASIBLE, f"infeasible: {exc}")
+    except KeyboardInterrupt:
+        _fail(130, "interrupted; no output folder was replaced (partial files were removed)")
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        from optimizer.solve import TimeLimitError
+
+        if isinstance(exc, TimeLimitError):
+            if out_dir is not None:
+                from optimizer.outputs import write_failure
+
+                write_failure(out_dir, {"name": scenario_name, "status": "time_limit", "message": str(exc)})
+            _fail(EXIT_TIME_LIMIT, str(exc))
+        _fail(EXIT_ERROR, f"{type(exc).__name__}: {exc}")
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    if code:
+        raise typer.Exit(code)
+
+
+def _read_plan(path: Path) -> dict[str, str]:
+    if not path.exists():
+        raise ScenarioError(str(path), [("", "plan file not found")])
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except Exception as exc:
+        raise ScenarioError(str(path), [("", f"cannot be read as CSV: {exc}")]) from None
+    missing = [c for c in ("cluster_id", "site_id") if c not in df.columns]
+    if missing:
+        raise ScenarioError(str(path), [(missing[0], "required column is missing (columns: cluster_id, site_id)")])
+    dup = df.cluster_id[df.cluster_id.duplicated()]
+    if len(dup):
+        raise ScenarioError(str(path), [("cluster_id", f"cluster '{dup.iloc[0]}' appears twice")])
+    return dict(zip(df.cluster_id.str.strip(), df.site_id.str.strip(), strict=True))
+
+
+def print_result(res) -> None:
+    cur = res.currency
+    t = Table(title=f"{res.scenario.name}: placement", title_justify="left")
+    for c in ("cluster", "workload", "IT MW", "site", "region"):
+        t.add_column(c, justify="right" if c == "IT MW" else "left")
+    for r in res.tables["assignments"].itertuples(index=False):
+        t.add_row(r.cluster_id, r.workload, f"{r.it_mw:,.0f}", r.site_id or "(unbuilt)", r.region_id)
+    out.print(t)
+    s = res.tables["sites"]
+    s = s[s.energy_gwh > 0]
+    t2 = Table(title="sites used", title_justify="left")
+    for c in ("site", "facility MW", "GWh/yr", "green share", "quota", "grid GWh", "dedicated GWh", "certificates GWh"):
+        t2.add_column(c, justify="left" if c == "site" else "right")
+    for r in s.itertuples(index=False):
+        t2.add_row(
+            r.site_id,
+            f"{r.facility_mw:,.0f}",
+            f"{r.energy_gwh:,.0f}",
+            f"{r.green_share:.1%}",
+            f"{r.quota:.0%}",
+            f"{r.grid_gwh:,.0f}",
+            f"{r.dedicated_green_gwh:,.0f}",
+            f"{r.certificates_gwh:,.0f}",
+        )
+    out.print(t2)
+    t3 = Table(title=f"annual cost, million {cur}/yr", title_justify="left")
+    t3.add_column("term")
+    t3.add_column("amount", justify="right")
+    for k, v in res.cost_breakdown.items():
+        if abs(v) > 1e-9:
+            t3.add_row(k, f"{v:,.1f}")
+    t3.add_row("[bold]total[/]", f"[bold]{res.total_cost:,.1f}[/]")
+    out.print(t3)
+    e = res.emissions_t
+    gap = "n/a" if res.mip_gap is None else f"{res.mip_gap:.3%}"
+    out.print(
+        f"status [bold]{res.status}[/], gap {gap}; emissions {e['location_based'] / 1e6:,.3f} MtCO2/yr location-based, "
+        f"{e['market_based'] / 1e6:,.3f} market-based; build {res.timings_s['build']:.1f} s, "
+        f"solve {res.timings_s['solve']:.1f} s, total {res.timings_s['total']:.1f} s"
+    )
+    for n in res.notes:
+        out.print(f"[yellow]note:[/] {n}")
+
+
+@app.command()
+def solve(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (replaced atomically)")],
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds (overrides solver.time_limit_s)")
+    ] = None,
+    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative gap (overrides solver.mip_gap)")] = None,
+    write_lp: Annotated[Path | None, typer.Option("--write-lp", help="Also write the model as an LP file")] = None,
+    fix: Annotated[Path | None, typer.Option("--fix", help="CSV cluster_id,site_id: evaluate this plan")] = None,
+    no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip siting_map.png/html")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Place the scenario's clusters at least cost (or carbon) and write the results to --out."""
+    from optimizer.outputs import write_run
+    from optimizer.scenario import load_scenario
+    from optimizer.solve import solve as run_solve
+
+    state = {"name": ""}
+
+    def _run():
+        sc = load_scenario(scenario)
+        state["name"] = sc.name
+        plan = _read_plan(fix) if fix else None
+        from geodata import load_region_set
+
+        say = (lambda m: None) if quiet else (lambda m: err.print(f"[dim]…[/] {m}", highlight=False))
+        say(f"loading region set '{sc.region_set}'")
+        rs = load_region_set(sc.region_set, profiles=dict(sc.grid.profiles) or None)
+        with tempfile.TemporaryDirectory() as td:
+            log = Path(td) / "solver.log"
+            res = run_solve(
+                sc,
+                file=str(scenario),
+                region_set=rs,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+                fix=plan,
+                write_lp=write_lp,
+                log_file=log,
+                progress=say,
+            )
+            say(f"writing results to {out_dir}")
+            write_run(res, out_dir, rs, scenario_path=str(scenario), log_src=str(log), maps=not no_maps)
+        if not quiet:
+            print_result(res)
+            out.print(f"results written to [bold]{out_dir}[/]")
+        return 0
+
+    guarded(_run, out_dir, state["name"])
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")]) -> None:
+    """Check a scenario file and the data it refers to, without solving."""
+    from geodata import load_region_set
+    from optimizer.adapter import build_model_data
+    from optimizer.scenario import load_scenario
+
+    def _run():
+        sc = load_scenario(scenario)
+        rs = load_region_set(sc.region_set, profiles=dict(sc.grid.profiles) or None, check_polygons=True)
+        sc_quick = sc.model_copy(update={"time": sc.time.model_copy(update={"mode": "annual"})})
+        md, infos = build_model_data(sc_quick, rs, file=str(scenario))
+        out.print(
+            f"[green]ok[/]: {scenario}: scenario '{sc.name}' on region set '{rs.name}' ({rs.currency}); "
+            f"{len(infos)} clusters in {len(md.groups)} groups, {len(md.sites)} candidate sites, "
+            f"time mode {sc.time.mode}"
+        )
+        return 0
+
+    guarded(_run)
+
+
+@app.command()
+def demand(
+    gpus: Annotated[int | None, typer.Option("--gpus", min=1, help="Number of GPUs")] = None,
+    gpu: Annotated[str | None, typer.Option("--gpu", help="GPU type (see --list)")] = None,
+    pue: Annotated[float, typer.Option("--pue", min=1.0, max=3.0, help="Power usage effectiveness of the site")] = 1.25,
+    utilisation: Annotated[
+        float | None, typer.Option("--utilisation", min=0.01, max=1.0, help="Average server utilisation")
+    ] = None,
+    list_gpus: Annotated[bool, typer.Option("--list", help="List the GPU catalogue")] = False,
+) -> None:
+    """IT MW, facility MW and annual GWh of a GPU cluster, with the assumptions used."""
+    from optimizer.demand import estimate, gpu_catalogue, gpu_names
+
+    def _run():
+        if list_gpus or gpus is None or gpu is None:
+            if not list_gpus:
+                raise ScenarioError("command line", [("--gpus/--gpu", "both are required (or --list)")])
+            t = Table(title="GPU catalogue")
+            cat = gpu_catalogue()
+            for c in ("gpu", "board_w", "server_w_per_gpu", "default_utilisation", "source"):
+                t.add_column(c)
+            for r in cat.itertuples(index=False):
+                t.add_row(r.gpu, f"{r.board_w:g}", f"{r.server_w_per_gpu:g}", f"{r.default_utilisation:g}", r.source)
+            out.print(t)
+            return 0
+        try:
+            d = estimate(gpus, gpu, pue=pue, utilisation=utilisation)
+        except KeyError:
+            raise ScenarioError(
+                "command line", [("--gpu", f"unknown GPU '{gpu}' (allowed: {', '.join(gpu_names())})")]
+            ) from None
+        out.print(f"{d.gpus:,} × {d.gpu} at utilisation {d.utilisation:.0%}, PUE {d.pue:g}")
+        out.print(f"  IT load        {d.it_mw:10.1f} MW   ({d.server_w_per_gpu:g} W per GPU incl. server share)")
+        out.print(f"  facility load  {d.facility_mw:10.1f} MW   (IT × PUE)")
+        out.print(f"  annual energy  {d.energy_gwh:10.1f} GWh  (flat training load, 8760 h)")
+        out.print(f"  source: {d.source}")
+        return 0
+
+    guarded(_run)
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """Region sets and their datasets."""
+    from geodata import list_region_sets, load_region_set
+    from geodata.regionset import TABLES
+
+    def _run():
+        t = Table(title="bundled region sets")
+        for c in ("set", "currency", "regions", "sites", "corridors", "datasets"):
+            t.add_column(c)
+        for name in list_region_sets():
+            rs = load_region_set(name, check_polygons=False)
+            t.add_row(
+                name,
+                rs.currency,
+                str(len(rs.regions)),
+                str(len(rs.sites)),
+                str(len(rs.corridor_table)),
+                ", ".join([*TABLES, "profile_hours"]),
+            )
+        out.print(t)
+        out.print("show one with: gridsite data show china/regions  (or us/corridors, china/profile_hours, …)")
+        return 0
+
+    guarded(_run)
+
+
+@data_app.command("show")
+def data_show(
+    name: Annotated[str, typer.Argument(help="SET/DATASET, e.g. china/regions, us/corridors, china/profile_hours")],
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write the table to this CSV file")] = None,
+    rows: Annotated[int, typer.Option("--rows", help="Rows to print")] = 60,
+) -> None:
+    """Print a dataset as a table (or export it with --csv)."""
+    from geodata import load_region_set
+    from geodata.regionset import TABLES
+
+    def _run():
+        set_name, _, table = name.partition("/")
+        table = table or "regions"
+        allowed = [*TABLES, "profile_hours"]
+        if table not in allowed:
+            raise ScenarioError(
+                "command line", [("NAME", f"unknown dataset '{table}' (allowed: {', '.join(allowed)})")]
+            )
+        rs = load_region_set(set_name, check_polygons=False)
+        df = rs.table(table)
+        if csv:
+            df.to_csv(csv, index=False)
+            out.print(f"wrote {len(df)} rows to {csv}")
+            return 0
+        t = Table(title=f"{set_name}/{table} ({len(df)} rows)")
+        cols = [c for c in df.columns if c != "source"][:14]
+        for c in cols:
+            t.add_column(str(c), overflow="fold")
+        for r in df.head(rows).itertuples(index=False):
+            d = r._asdict() if hasattr(r, "_asdict") else dict(zip(df.columns, r, strict=True))
+            t.add_row(*[f"{d[c]:,.4g}" if isinstance(d[c], float) else str(d[c]) for c in cols])
+        out.print(t)
+        return 0
+
+    guarded(_run)
+
+
+@app.command("map")
+def map_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="Output folder of a finished solve")],
+    quantity: Annotated[
+        str, typer.Option("--quantity", help="added_load_mw | green_share | gap_mw | price_per_mwh | ef_t_per_mwh")
+    ] = "added_load_mw",
+    fmt: Annotated[str, typer.Option("--format", help="png | svg | html")] = "png",
+    lang: Annotated[str, typer.Option("--lang", help="en | zh")] = "en",
+) -> None:
+    """Re-draw the maps of a finished run."""
+    from geodata import load_region_set, maps
+
+    def _run():
+        if fmt not in ("png", "svg", "html"):
+            raise ScenarioError("command line", [("--format", f"'{fmt}' is not one of png, svg, html")])
+        if quantity not in maps.QUANTITIES:
+            raise ScenarioError(
+                "command line", [("--quantity", f"'{quantity}' is not one of {', '.join(maps.QUANTITIES)}")]
+            )
+        if not (run_dir / "summary.json").exists():
+            raise ScenarioError(str(run_dir), [("", "not a finished run folder (no summary.json)")])
+        tables, summary = maps.read_run(run_dir)
+        rs = load_region_set(summary.get("region_set", "china"), check_polygons=False)
+        if fmt == "html":
+            p = maps.interactive_map(rs, tables, summary, run_dir / "siting_map.html")
+        else:
+            p = maps.static_map(
+                rs, tables, summary, run_dir / f"siting_map.{fmt}", quantity=quantity, fmt=fmt, lang=lang
+            )
+        out.print(f"wrote {p}")
+        return 0
+
+    guarded(_run)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""The siting MILP, one module per constraint family; :func:`build_model` lists them in order."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.model.assignment import add_assignment
+from optimizer.model.certificates import add_certificates
+from optimizer.model.corridors import add_corridors
+from optimizer.model.emissions import add_emissions
+from optimizer.model.energy_balance import add_energy_balance
+from optimizer.model.green_quota import add_green_quota
+from optimizer.model.load import add_load
+from optimizer.model.objective import COST_TERMS, add_objective
+from optimizer.model.renewables import add_renewables, add_storage
+from optimizer.model.site_capacity import add_site_capacity
+from optimizer.modeldata import ModelData
+
+__all__ = ["COST_TERMS", "build_model"]
+
+
+def build_model(md: ModelData) -> pyo.ConcreteModel:
+    """Build the Pyomo model from plain model data. Units: GW, GWh, kt CO2, million currency per year."""
+    m = pyo.ConcreteModel(name=md.name)
+    add_assignment(m, md)
+    add_site_capacity(m, md)
+    add_load(m, md)
+    add_energy_balance(m, md)
+    add_renewables(m, md)
+    add_storage(m, md)
+    add_corridors(m, md)
+    add_certificates(m, md)
+    add_green_quota(m, md)
+    add_emissions(m, md)
+    add_objective(m, md)
+    return m

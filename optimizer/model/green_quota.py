@@ -1,0 +1,52 @@
+"""Green-power quota at the sites the policy covers."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.model.certificates import matching_periods
+from optimizer.modeldata import ModelData
+
+
+def add_green_quota(m: pyo.ConcreteModel, md: ModelData) -> None:
+    """Green energy covers at least q_s of the site's consumption in every matching period p (GWh)::
+
+        green_quota[s,p]:  Σ_t W[t,p]·green[s,t] + Σ_r′ cert[r′,s,p] (+ Σ_t W[t,p]·ρ_r·grid[s,t] if the grid mix counts)
+                           ≥ q_s · (H_p · load_training[s] + I_p · load_inference[s])
+        cert_share_cap[s,p]:  Σ_r′ cert[r′,s,p] ≤ max_share · q_s · (H_p · load_training[s] + I_p · load_inference[s])
+
+    with H_p = Σ_t W[t,p] and I_p = Σ_t W[t,p]·shape_t. Under hourly matching p = t and certificates are absent.
+    ρ_r is the grid's renewable share (the region's total RPS weight).
+    """
+    periods, W = matching_periods(md)
+    shape = md.slices.inference_shape
+    covered = [s for s in md.sites if md.site_quota[s] > 0]
+    certs_of: dict[tuple[str, int], list[str]] = {}
+    for r, s, p in m.CERT:
+        certs_of.setdefault((s, p), []).append(r)
+    cols = {p: [t for t in range(md.slices.n) if W[t, p] > 0] for p in periods}
+    H = {p: float(W[:, p].sum()) for p in periods}
+    I_ = {p: float((W[:, p] * shape).sum()) for p in periods}
+
+    def _energy(_m, s, p):
+        return H[p] * _m.load_training[s] + I_[p] * _m.load_inference[s]
+
+    def _quota(_m, s, p):
+        q = md.site_quota[s]
+        lhs = sum(W[t, p] * _m.green[s, t] for t in cols[p]) + sum(_m.cert[r, s, p] for r in certs_of.get((s, p), []))
+        if md.grid_mix_counts:
+            rho = md.region_grid_green[md.site_region[s]]
+            lhs = lhs + sum(W[t, p] * rho * _m.grid[s, t] for t in cols[p])
+        return lhs >= q * _energy(_m, s, p)
+
+    m.QP = pyo.Set(initialize=[(s, p) for s in covered for p in periods], dimen=2, ordered=True)
+    m.green_quota = pyo.Constraint(m.QP, rule=_quota)
+    if md.cert_max_share < 1.0 and len(m.CERT):
+        with_certs = [(s, p) for (s, p) in m.QP if certs_of.get((s, p))]
+        m.cert_share_cap = pyo.Constraint(
+            with_certs,
+            rule=lambda _m, s, p: (
+                sum(_m.cert[r, s, p] for r in certs_of[(s, p)])
+                <= md.cert_max_share * md.site_quota[s] * _energy(_m, s, p)
+            ),
+        )

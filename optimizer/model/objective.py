@@ -1,0 +1,74 @@
+"""Cost terms and the objective."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.modeldata import ModelData
+
+COST_TERMS = (
+    "site_build",
+    "grid_energy",
+    "green_delivery",
+    "new_wind",
+    "new_solar",
+    "storage",
+    "wheeling",
+    "certificates",
+    "carbon",
+    "unbuilt_penalty",
+)
+
+
+def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
+    """Annualised total cost (M currency/yr), one named expression per term::
+
+        site_build       = Σ_{k,s} build_s · PUE_s · it_k · peak_k · build[k,s]
+        grid_energy      = Σ_{s,t} w_t · price_s · grid[s,t]
+        green_delivery   = Σ_{s,t} w_t · charge · green[s,t]          (network charge on dedicated green power)
+        new_wind/solar   = Σ_r annuity · wind[r] (solar[r])
+        storage          = Σ_r annuity_power · battery_power[r] + annuity_energy · battery_energy[r]
+        wheeling         = Σ_{e,t} w_t · tariff_e · flow[e,t]
+        certificates     = price_cert · Σ cert
+        carbon           = carbon_price · emissions
+        unbuilt_penalty  = Σ_k penalty_k · unbuilt[k]
+
+    Objective ``cost``: minimise total_cost. ``carbon``: minimise emissions (the solve then fixes emissions at
+    their minimum and minimises cost, lexicographically).
+    """
+    groups = {g.id: g for g in md.groups}
+    w = md.slices.weight
+    wheel = {c.id: c.wheel_m_per_gwh for c in md.corridors}
+    m.cost_site_build = pyo.Expression(
+        expr=sum(md.site_build[s] * md.site_pue[s] * groups[k].it_gw * groups[k].peak * m.build[k, s] for k, s in m.KS)
+    )
+    m.cost_grid_energy = pyo.Expression(
+        expr=sum(float(w[t]) * md.site_price[s] * m.grid[s, t] for s in m.S for t in m.T)
+    )
+    m.cost_green_delivery = pyo.Expression(
+        expr=sum(float(w[t]) * md.green_charge * m.green[s, t] for s in m.S for t in m.T)
+        if md.green_charge > 0
+        else 0.0
+    )
+    m.cost_new_wind = pyo.Expression(expr=sum(md.wind_annuity * m.wind[r] for r in m.R))
+    m.cost_new_solar = pyo.Expression(expr=sum(md.solar_annuity * m.solar[r] for r in m.R))
+    if md.storage:
+        m.cost_storage = pyo.Expression(
+            expr=sum(
+                md.storage_power_annuity * m.battery_power[r] + md.storage_energy_annuity * m.battery_energy[r]
+                for r in m.R
+            )
+        )
+    else:
+        m.cost_storage = pyo.Expression(expr=0.0)
+    m.cost_wheeling = pyo.Expression(
+        expr=sum(float(w[t]) * wheel[e] * m.flow[e, t] for e in m.E for t in m.T if wheel[e] > 0)
+    )
+    m.cost_certificates = pyo.Expression(expr=md.cert_price * sum(m.cert[i] for i in m.CERT))
+    m.cost_carbon = pyo.Expression(expr=md.carbon_price * m.emissions)
+    m.cost_unbuilt_penalty = pyo.Expression(expr=sum(groups[k].penalty_m * m.unbuilt[k] for k in m.K_optional))
+    m.total_cost = pyo.Expression(expr=sum(getattr(m, f"cost_{n}") for n in COST_TERMS))
+    if md.objective == "carbon":
+        m.obj = pyo.Objective(expr=m.emissions, sense=pyo.minimize)
+    else:
+        m.obj = pyo.Objective(expr=m.total_cost, sense=pyo.minimize)

@@ -1,0 +1,103 @@
+"""The plain numeric container the Pyomo model is built from (no geopandas, no files).
+
+Units inside the model (chosen so coefficients stay within ~1e-3…1e4):
+power in GW, energy in GWh, emissions in kt CO2, money in millions of the region set's currency per year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optimizer.timeslices import TimeSlices
+
+
+@dataclass(frozen=True)
+class ClusterGroup:
+    """Identical clusters aggregated into one integer decision (symmetry breaking)."""
+
+    id: str
+    cluster_ids: tuple[str, ...]
+    it_gw: float  # average IT load of one cluster
+    workload: str  # training | inference
+    peak: float  # peak ÷ mean of the load shape
+    count: int
+    sites: tuple[str, ...]  # allowed sites
+    optional: bool
+    penalty_m: float  # per unbuilt cluster, M/yr
+
+
+@dataclass(frozen=True)
+class Corridor:
+    id: str  # "from>to"
+    a: str
+    b: str
+    cap_gw: float  # spare capacity available to the clusters
+    rated_gw: float
+    loss: float
+    wheel_m_per_gwh: float
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class ModelData:
+    name: str
+    currency: str
+    regions: tuple[str, ...]
+    sites: tuple[str, ...]
+    site_region: dict[str, str]
+    site_pue: dict[str, float]
+    site_cap_gw: dict[str, float]
+    site_price: dict[str, float]  # M per GWh
+    site_build: dict[str, float]  # M per GW facility peak per year
+    site_quota: dict[str, float]  # share of consumption, 0 where not covered
+    region_ef: dict[str, float]  # kt per GWh (= t/MWh)
+    region_grid_green: dict[str, float]  # renewable share of grid supply (RPS weight)
+    groups: tuple[ClusterGroup, ...]
+    slices: TimeSlices
+    wind_pot_gw: dict[str, float]
+    solar_pot_gw: dict[str, float]
+    wind_annuity: float  # M per GW-yr
+    solar_annuity: float
+    corridors: tuple[Corridor, ...]
+    cert_supply_gwh: dict[str, float]
+    cert_price: float  # M per GWh
+    cert_cross_region: bool
+    cert_max_share: float
+    cert_export_cap_gwh: dict[str, float]
+    matching: str  # annual | monthly | hourly
+    grid_mix_counts: bool
+    carbon_price: float  # M per kt
+    carbon_cap_kt: float | None
+    accounting: str  # location_based | market_based
+    objective: str  # cost | carbon
+    new_renewables: bool = True
+    green_charge: float = 0.0  # M per GWh of dedicated green power delivered to a site
+    storage: bool = False
+    storage_power_annuity: float = 0.0  # M per GW-yr
+    storage_energy_annuity: float = 0.0  # M per GWh-yr
+    storage_efficiency: float = 0.88  # round trip
+    storage_max_gw: float = 10.0
+    storage_duration_max: float = 8.0
+    fixed: dict[tuple[str, str], int] | None = None  # (group, site) -> count of a proposed plan
+    notes: tuple[str, ...] = ()
+
+    @property
+    def region_sites(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {r: [] for r in self.regions}
+        for s in self.sites:
+            out[self.site_region[s]].append(s)
+        return out
+
+    def group_pairs(self) -> list[tuple[str, str]]:
+        return [(g.id, s) for g in self.groups for s in g.sites]
+
+    def size(self) -> dict[str, int]:
+        """Rough model size (columns, rows) for fail-fast checks and progress output."""
+        T = self.slices.n
+        S, R, E = len(self.sites), len(self.regions), len(self.corridors)
+        cols = len(self.group_pairs()) + 2 * S * T + E * T + 2 * R + R * S
+        rows = S * T + R * T + len(self.groups) + 3 * S
+        if self.storage:
+            cols += 3 * R * T
+            rows += 3 * R * T
+        return {"columns": cols, "rows": rows, "slices": T}

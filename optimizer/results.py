@@ -1,0 +1,253 @@
+"""Result tables from a solved model: DataFrames keyed by cluster, site, region and corridor ids.
+
+Units in the tables: MW, GWh per year, tCO2 per year, money in millions of the set's currency per year
+(columns ending ``_m``), prices per MWh.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from optimizer.model import COST_TERMS
+from optimizer.model.certificates import matching_periods
+from optimizer.modeldata import ModelData
+
+
+def _v(x) -> float:
+    val = pyo.value(x, exception=False)
+    return 0.0 if val is None else float(val)
+
+
+def _array(var, keys1, T) -> np.ndarray:
+    out = np.zeros((len(keys1), T))
+    for i, k in enumerate(keys1):
+        for t in range(T):
+            out[i, t] = var[k, t].value or 0.0
+    return out
+
+
+def placement_counts(m: pyo.ConcreteModel) -> dict[tuple[str, str], int]:
+    return {(k, s): round(m.build[k, s].value or 0.0) for k, s in m.KS if (m.build[k, s].value or 0.0) > 0.5}
+
+
+def extract_tables(
+    m: pyo.ConcreteModel, md: ModelData, infos, site_meta: pd.DataFrame, region_meta: pd.DataFrame
+) -> dict:
+    """Every output table of a solved model (see DESIGN.md §3)."""
+    T = md.slices.n
+    w = md.slices.weight
+    groups = {g.id: g for g in md.groups}
+    counts = placement_counts(m)
+
+    # assignments: distribute each group's clusters over its sites deterministically (sorted ids → sorted sites)
+    rows = []
+    by_group = defaultdict(list)
+    for (k, s), n in sorted(counts.items()):
+        by_group[k].extend([s] * n)
+    for g in md.groups:
+        sites = by_group.get(g.id, [])
+        for i, cid in enumerate(g.cluster_ids):
+            s = sites[i] if i < len(sites) else ""
+            pue = md.site_pue[s] if s else np.nan
+            it_mw = g.it_gw * 1000.0
+            rows.append(
+                {
+                    "cluster_id": cid,
+                    "site_id": s,
+                    "region_id": md.site_region[s] if s else "",
+                    "workload": g.workload,
+                    "it_mw": it_mw,
+                    "facility_mw": it_mw * pue if s else 0.0,
+                    "peak_facility_mw": it_mw * pue * g.peak if s else 0.0,
+                    "energy_gwh": it_mw * pue * 8.76 if s else 0.0,
+                    "status": "placed" if s else "unbuilt",
+                }
+            )
+    assignments = pd.DataFrame(rows).sort_values("cluster_id").reset_index(drop=True)
+
+    # sites
+    sites = list(md.sites)
+    grid = _array(m.grid, sites, T)
+    green = _array(m.green, sites, T)
+    Ltr = np.array([m.load_training[s].value or 0.0 for s in sites])
+    Linf = np.array([m.load_inference[s].value or 0.0 for s in sites])
+    load = Ltr[:, None] + Linf[:, None] * md.slices.inference_shape[None, :]
+    energy = load @ w
+    grid_e = grid @ w
+    green_e = green @ w
+    certs = defaultdict(float)
+    cert_rows = []
+    for r, s, p in m.CERT:
+        v = m.cert[r, s, p].value or 0.0
+        if v > 1e-9:
+            certs[s] += v
+            cert_rows.append((r, s, p, v))
+    hourly_score = []
+    for i, _s in enumerate(sites):
+        has_load = load[i] > 1e-9
+        covered = green[i] >= load[i] * (1 - 1e-6) - 1e-9
+        hours = float(w[has_load].sum())
+        hourly_score.append(float(w[has_load & covered].sum()) / hours if hours else np.nan)
+    sm = site_meta.set_index("id")
+    site_rows = []
+    for i, s in enumerate(sites):
+        r = md.site_region[s]
+        ef = md.region_ef[r]
+        rho = md.region_grid_green[r] if md.grid_mix_counts else 0.0
+        green_total = green_e[i] + certs[s] + rho * grid_e[i]
+        placed = assignments[assignments.site_id == s]
+        site_rows.append(
+            {
+                "site_id": s,
+                "region_id": r,
+                "kind": sm.at[s, "kind"],
+                "hub_id": sm.at[s, "hub_id"],
+                "name_en": sm.at[s, "name_en"],
+                "lat": float(sm.at[s, "lat"]),
+                "lon": float(sm.at[s, "lon"]),
+                "pue": md.site_pue[s],
+                "max_mw": md.site_cap_gw[s] * 1000.0,
+                "n_clusters": len(placed),
+                "it_mw": float(placed.it_mw.sum()),
+                "facility_mw": (Ltr[i] + Linf[i]) * 1000.0,
+                "peak_facility_mw": float(placed.peak_facility_mw.sum()),
+                "energy_gwh": energy[i],
+                "grid_gwh": grid_e[i],
+                "dedicated_green_gwh": green_e[i],
+                "certificates_gwh": certs[s],
+                "green_share": green_total / energy[i] if energy[i] > 1e-9 else np.nan,
+                "hourly_matched_score": hourly_score[i],
+                "quota": md.site_quota[s],
+                "quota_met": bool(green_total >= md.site_quota[s] * energy[i] * (1 - 1e-5) - 1e-6),
+                "price_per_mwh": md.site_price[s] * 1000.0,
+                "ef_t_per_mwh": ef,
+                "emissions_location_t": ef * grid_e[i] * 1000.0,
+                "emissions_market_t": max(0.0, ef * (grid_e[i] - certs[s])) * 1000.0,
+                "build_cost_m": float(
+                    sum(
+                        md.site_build[s] * md.site_pue[s] * groups[k].it_gw * groups[k].peak * n
+                        for (k, ss), n in counts.items()
+                        if ss == s
+                    )
+                ),
+                "energy_cost_m": md.site_price[s] * grid_e[i],
+            }
+        )
+    sites_df = pd.DataFrame(site_rows)
+
+    # corridors
+    flow_rows = []
+    flows_by = {}
+    for c in md.corridors:
+        f = np.array([m.flow[c.id, t].value or 0.0 for t in range(T)])
+        flows_by[c.id] = f
+        sent = float(f @ w)
+        flow_rows.append(
+            {
+                "corridor_id": c.id,
+                "from_region": c.a,
+                "to_region": c.b,
+                "kind": c.kind,
+                "rated_mw": c.rated_gw * 1000.0,
+                "capacity_mw": c.cap_gw * 1000.0,
+                "max_flow_mw": float(f.max()) * 1000.0 if T else 0.0,
+                "mean_flow_mw": sent / float(w.sum()) * 1000.0,
+                "energy_gwh": sent,
+                "delivered_gwh": sent * (1 - c.loss),
+                "loss_gwh": sent * c.loss,
+                "utilisation": float(f.max()) / c.cap_gw if c.cap_gw > 0 else 0.0,
+                "wheeling_cost_m": sent * c.wheel_m_per_gwh,
+            }
+        )
+    flows = pd.DataFrame(flow_rows)
+
+    # certificates
+    cert_df = pd.DataFrame(
+        [
+            {
+                "from_region": r,
+                "site_id": s,
+                "to_region": md.site_region[s],
+                "period": p,
+                "gwh": v,
+                "cost_m": v * md.cert_price,
+                "cross_region": r != md.site_region[s],
+            }
+            for r, s, p, v in cert_rows
+        ],
+        columns=["from_region", "site_id", "to_region", "period", "gwh", "cost_m", "cross_region"],
+    )
+    if len(cert_df) and md.matching == "annual":
+        cert_df = cert_df.drop(columns="period")
+
+    # regions
+    rm = region_meta.set_index("id")
+    ridx = {r: i for i, r in enumerate(md.slices.regions)}
+    reg_rows = []
+    for r in md.regions:
+        i = ridx[r]
+        wgw, sgw = m.wind[r].value or 0.0, m.solar[r].value or 0.0
+        gen = (md.slices.wind[i] * wgw + md.slices.solar[i] * sgw) @ w
+        rs_sites = [j for j, s in enumerate(sites) if md.site_region[s] == r]
+        exported = sum(float(flows_by[c.id] @ w) for c in md.corridors if c.a == r)
+        imported = sum(float(flows_by[c.id] @ w) * (1 - c.loss) for c in md.corridors if c.b == r)
+        local_green = float(green_e[rs_sites].sum()) if rs_sites else 0.0
+        sold = sum(v for rr, _s, _p, v in cert_rows if rr == r)
+        bought = sum(v for _rr, s, _p, v in cert_rows if md.site_region[s] == r)
+        fac = float(sites_df.loc[sites_df.region_id == r, "facility_mw"].sum())
+        en = float(sites_df.loc[sites_df.region_id == r, "energy_gwh"].sum())
+        green_tot = float(
+            (
+                sites_df.loc[sites_df.region_id == r, "green_share"]
+                * sites_df.loc[sites_df.region_id == r, "energy_gwh"]
+            ).sum()
+        )
+        row = {
+            "region_id": r,
+            "name_en": rm.at[r, "name_en"],
+            "name_zh": rm.at[r, "name_zh"] if "name_zh" in rm.columns else "",
+            "lat": float(rm.at[r, "lat"]),
+            "lon": float(rm.at[r, "lon"]),
+            "added_load_mw": fac,
+            "added_energy_gwh": en,
+            "new_wind_mw": wgw * 1000.0,
+            "new_solar_mw": sgw * 1000.0,
+            "wind_potential_mw": md.wind_pot_gw[r] * 1000.0,
+            "solar_potential_mw": md.solar_pot_gw[r] * 1000.0,
+            "renewable_gen_gwh": gen,
+            "local_green_use_gwh": local_green,
+            "exported_gwh": exported,
+            "imported_gwh": imported,
+            "spilled_gwh": max(0.0, gen + imported - exported - local_green),
+            "cert_supply_gwh": md.cert_supply_gwh[r],
+            "cert_sold_gwh": sold,
+            "cert_bought_gwh": bought,
+            "green_share": green_tot / en if en > 1e-9 else np.nan,
+            "price_per_mwh": float(rm.at[r, "price_per_mwh"]),
+            "ef_t_per_mwh": md.region_ef[r],
+        }
+        if md.storage:
+            row["battery_mw"] = (m.battery_power[r].value or 0.0) * 1000.0
+            row["battery_mwh"] = (m.battery_energy[r].value or 0.0) * 1000.0
+        reg_rows.append(row)
+    regions = pd.DataFrame(reg_rows)
+
+    cost = {n: _v(getattr(m, f"cost_{n}")) for n in COST_TERMS}
+    periods, _ = matching_periods(md)
+    return {
+        "assignments": assignments,
+        "sites": sites_df,
+        "regions": regions,
+        "flows": flows,
+        "certificates": cert_df,
+        "cost_breakdown": cost,
+        "emissions_kt": {
+            "location_based": _v(m.emissions_location),
+            "market_based": float(sites_df["emissions_market_t"].sum()) / 1000.0,
+        },
+        "n_periods": len(periods),
+    }

@@ -1,0 +1,300 @@
+"""Scenario files: a strict, frozen pydantic schema loaded from YAML.
+
+Unknown keys are rejected, every field documents its unit, and every error names the file, the field path and
+what is allowed (:class:`ScenarioError`). Checks that need the region set (site, GPU and demand-centre ids) run in
+:func:`optimizer.adapter.build_model_data`, with the same error type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used. ``problems`` are ``(field path, message)`` pairs."""
+
+    def __init__(self, file: str, problems: list[tuple[str, str]]):
+        self.file = file
+        self.problems = problems
+        lines = [f"{file}: field '{loc}': {msg}" if loc else f"{file}: {msg}" for loc, msg in problems]
+        super().__init__("\n".join(lines))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+
+
+class TimeConfig(_Strict):
+    mode: Literal["annual", "monthly", "representative_days", "hourly"] = "representative_days"
+    """How the year is cut into weighted time slices: 1 slice, 12 monthly slices, k typical days × 24 h, or 8760 h."""
+    days: Annotated[int, Field(ge=1, le=365)] = 12
+    """Number of typical days (representative_days mode)."""
+    extreme_days: bool = True
+    """Add the days of lowest wind and lowest solar as extra typical days (tsam extreme periods)."""
+
+
+class SitesConfig(_Strict):
+    include: Literal["hub_clusters", "all"] | list[str] = "all"
+    """Candidate sites: the hub clusters only, every site of the region set, or a list of site ids."""
+    exclude: list[str] = []
+    """Site ids removed from the candidates."""
+    max_mw: dict[str, NonNeg] = {}
+    """Per-site override of the facility MW a site can host."""
+
+
+class Latency(_Strict):
+    to: Annotated[list[str], Field(min_length=1)]
+    """Demand-centre ids (see `gridsite data show demand_centres`)."""
+    max: Annotated[float, Field(gt=0)]
+    """Round-trip budget in ms to every listed centre: 2 × km × route_factor ÷ 200 km/ms."""
+    route_factor: Annotated[float, Field(ge=1.0, le=3.0)] = 1.5
+    """Fibre route length ÷ great-circle distance."""
+
+
+class Cluster(_Strict):
+    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    """Unique cluster id (letters, digits, _ . -)."""
+    mw: Annotated[float, Field(gt=0)] | None = None
+    """Average IT load in MW (give either mw or gpus + gpu)."""
+    gpus: Annotated[int, Field(gt=0)] | None = None
+    """Number of GPUs (with gpu)."""
+    gpu: str | None = None
+    """GPU type from the catalogue (`gridsite demand --list`)."""
+    utilisation: Annotated[float, Field(gt=0, le=1)] | None = None
+    """Average utilisation of the servers (catalogue default when omitted)."""
+    workload: Literal["training", "inference"] = "training"
+    """training: flat load; inference: diurnal shape (peak 1.25 × mean at 20:00)."""
+    count: Annotated[int, Field(ge=1)] = 1
+    """Number of identical copies of this cluster (ids get suffixes -1, -2, …)."""
+    sites: list[str] | None = None
+    """Allowed site ids (default: every candidate site)."""
+    latency_ms: Latency | None = None
+    """Latency budget to demand centres; sites beyond it are not allowed."""
+    optional: bool = False
+    """May be left unbuilt, at unbuilt_penalty."""
+    unbuilt_penalty: NonNeg | None = None
+    """Penalty, million currency per year, for leaving this optional cluster unbuilt (default: 1000 currency per
+    MWh of its annual energy at PUE 1.5)."""
+
+    @model_validator(mode="after")
+    def _mw_or_gpus(self) -> Cluster:
+        if self.mw is None and (self.gpus is None or self.gpu is None):
+            raise ValueError("give either 'mw' or both 'gpus' and 'gpu'")
+        if self.mw is not None and (self.gpus is not None or self.gpu is not None):
+            raise ValueError("give either 'mw' or 'gpus' + 'gpu', not both")
+        return self
+
+
+class GreenShare(_Strict):
+    min: Share | dict[int, Share] = 0.8
+    """Minimum green share of a covered site's consumption, or a path {year: share}; the scenario year picks
+    the latest entry at or before it."""
+    applies_to: Literal["hubs", "all", "none"] | list[str] = "hubs"
+    """Which sites the quota covers: hub clusters, all sites, none, or a list of site ids."""
+    matching: Literal["annual", "monthly", "hourly"] = "annual"
+    """Period over which green supply must match load; certificates count for annual and monthly only."""
+    grid_mix_counts: bool = False
+    """Count the grid's own renewable share (the region's RPS weight) toward the quota."""
+
+    def value_for(self, year: int) -> float:
+        if isinstance(self.min, float | int):
+            return float(self.min)
+        past = [y for y in self.min if y <= year]
+        return float(self.min[max(past)] if past else self.min[min(self.min)])
+
+
+class Certificates(_Strict):
+    cross_region: bool = True
+    """Allow certificates bought in another province/state."""
+    price: NonNeg | None = None
+    """Certificate price per MWh in the scenario currency (default: the region set's)."""
+    max_share: Share = 1.0
+    """Cap on the share of a site's quota met by unbundled certificates."""
+    supply_share: Share = 1.0
+    """Share of each region's tradable surplus offered to the new clusters."""
+    export_cap_gwh: dict[str, NonNeg] = {}
+    """Per-source-region cap on certificates sold to the clusters, GWh per year."""
+
+
+class Policy(_Strict):
+    green_share: GreenShare = GreenShare()
+    certificates: Certificates = Certificates()
+    carbon_price: NonNeg = 0.0
+    """Carbon price, currency per tCO2."""
+    carbon_cap_t: NonNeg | None = None
+    """Cap on the clusters' emissions, tCO2 per year (accounting below)."""
+    carbon_accounting: Literal["location_based", "market_based"] = "location_based"
+    """Emissions used by the carbon price, cap and the carbon objective."""
+
+
+class NewCorridor(_Strict):
+    from_region: str
+    to_region: str
+    capacity_mw: Annotated[float, Field(gt=0)]
+    loss_fraction: Share = 0.05
+    wheeling_per_mwh: NonNeg = 0.0
+    both_directions: bool = False
+
+
+class Storage(_Strict):
+    enabled: Literal["auto", "on", "off"] = "auto"
+    """Batteries: 'auto' makes them available under hourly matching only."""
+    max_gw_per_region: NonNeg = 10.0
+    """Upper bound on battery power per region, GW."""
+    duration_h_max: NonNeg = 8.0
+    """Upper bound on energy/power ratio, hours."""
+
+
+class GridConfig(_Strict):
+    corridor_spare_share: Share = 0.2
+    """Share of each corridor's rating available to the clusters' dedicated green power (ESTIMATE)."""
+    corridor_capacity_mw: dict[str, NonNeg] = {}
+    """Override the spare capacity (MW) of corridors by id 'from>to'."""
+    new_corridors: list[NewCorridor] = []
+    """Lines added for this scenario (e.g. a new UHV line)."""
+    new_renewables: bool = True
+    """Allow new dedicated wind and solar."""
+    green_delivery_charge_per_mwh: NonNeg | None = None
+    """Network charge per MWh of dedicated green power delivered to a site (default: the region set's)."""
+    potential_scale: NonNeg = 1.0
+    """Multiplier on every region's remaining wind/solar potential."""
+    profiles: dict[Literal["wind", "solar"], str] = {}
+    """Measured capacity-factor profiles (CSV/Parquet, 8760 rows, region ids as columns)."""
+    storage: Storage = Storage()
+
+
+class Objective(_Strict):
+    mode: Literal["cost", "carbon"] = "cost"
+    """cost: annualised cost incl. carbon price; carbon: minimum emissions, then minimum cost among those."""
+
+
+class SolverConfig(_Strict):
+    mip_gap: Annotated[float, Field(ge=0, le=1)] = 0.005
+    """Relative MIP gap at which HiGHS stops."""
+    time_limit_s: Annotated[float, Field(gt=0)] = 300.0
+    threads: Annotated[int, Field(ge=1, le=64)] = 2
+    seed: int = 0
+
+
+class Scenario(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    region_set: str = "china"
+    """china | us | path to a user region-set folder."""
+    year: Annotated[int, Field(ge=2020, le=2060)] = 2025
+    currency: str | None = None
+    """Must match the region set's currency (CNY for china, USD for us) when given."""
+    time: TimeConfig = TimeConfig()
+    sites: SitesConfig = SitesConfig()
+    clusters: Annotated[list[Cluster], Field(min_length=1)]
+    policy: Policy = Policy()
+    grid: GridConfig = GridConfig()
+    objective: Objective = Objective()
+    solver: SolverConfig = SolverConfig()
+
+    @field_validator("clusters")
+    @classmethod
+    def _unique_ids(cls, v: list[Cluster]) -> list[Cluster]:
+        seen: set[str] = set()
+        for c in v:
+            if c.id in seen:
+                raise ValueError(f"cluster id '{c.id}' is used twice")
+            seen.add(c.id)
+        return v
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON form (the scenario hash in manifest.json)."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str] | None:
+    """Field names allowed at the parent of ``loc`` (for 'unknown key' messages)."""
+    cur: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = getattr(cur, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        ann = fields[part].annotation
+        cur = _first_model(ann)
+        if cur is None:
+            return None
+    return sorted(getattr(cur, "model_fields", {}))
+
+
+def _first_model(ann: Any) -> Any:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for a in getattr(ann, "__args__", ()) or ():
+        m = _first_model(a)
+        if m is not None:
+            return m
+    return None
+
+
+def format_validation_error(file: str, exc: ValidationError, model: type[BaseModel] = Scenario) -> ScenarioError:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        path = ".".join(str(p) for p in loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(model, loc)
+            msg = "unknown key" + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
+        elif err["type"] == "missing":
+            msg = "is required"
+        else:
+            got = err.get("input")
+            if not isinstance(got, dict | list):
+                msg += f" (got {got!r})"
+        problems.append((path, msg))
+    return ScenarioError(file, problems)
+
+
+def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
+    if not isinstance(data, dict):
+        raise ScenarioError(file, [("", "a scenario file is a YAML mapping (key: value) at the top level")])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise format_validation_error(file, exc) from None
+
+
+def read_yaml(path: str | Path) -> Any:
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError(str(p), [("", "file not found")])
+    try:
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(str(p), [("", f"invalid YAML: {exc}")]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(str(p), [("", "not a UTF-8 text file")]) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file. Relative paths inside it resolve against its folder."""
+    p = Path(path)
+    data = read_yaml(p)
+    if isinstance(data, dict):
+        rs = data.get("region_set")
+        if isinstance(rs, str) and rs not in ("china", "us") and not Path(rs).is_absolute():
+            data = {**data, "region_set": str((p.parent / rs).resolve())}
+        grid = data.get("grid")
+        if isinstance(grid, dict) and isinstance(grid.get("profiles"), dict):
+            prof = {
+                k: (str((p.parent / v).resolve()) if isinstance(v, str) and not Path(v).is_absolute() else v)
+                for k, v in grid["profiles"].items()
+            }
+            data = {**data, "grid": {**grid, "profiles": prof}}
+    return parse_scenario(data, str(p))
