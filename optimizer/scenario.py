@@ -243,9 +243,10 @@ def _first_model(ann: Any) -> Any:
 
 
 def format_validation_error(file: str, exc: ValidationError, model: type[BaseModel] = Scenario) -> ScenarioError:
-    problems = []
+    problems: dict[str, list[str]] = {}
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        # drop union-member tags such as 'constrained-float' or 'dict[int,constrained-float]' from the path
+        loc = tuple(p for p in err["loc"] if isinstance(p, int) or str(p).isidentifier())
         path = ".".join(str(p) for p in loc)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
@@ -257,8 +258,9 @@ def format_validation_error(file: str, exc: ValidationError, model: type[BaseMod
             got = err.get("input")
             if not isinstance(got, dict | list):
                 msg += f" (got {got!r})"
-        problems.append((path, msg))
-    return ScenarioError(file, problems)
+        if msg not in problems.setdefault(path, []):
+            problems[path].append(msg)
+    return ScenarioError(file, [(path, "; or ".join(msgs)) for path, msgs in problems.items()])
 
 
 def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
