@@ -38,7 +38,7 @@ def _brute_force(sc, rs):
 )
 def test_milp_matches_brute_force(china, policy):
     sc = parse_scenario(scenario_dict(policy=policy))
-    best_cost, best_plan = _brute_force(sc, china)
+    best_cost, _best_plan = _brute_force(sc, china)
     res = solve(sc, region_set=china)
     assert res.status == "optimal"
     assert res.total_cost == pytest.approx(best_cost, rel=1e-6, abs=1e-6)
