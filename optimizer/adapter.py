@@ -197,7 +197,10 @@ def build_model_data(
         groups.append(ClusterGroup(gid, ids, it_mw / 1000.0, workload, peak, len(ids), allowed, optional, penalty))
     infos = [ClusterInfo(i.id, group_of[i.id], i.it_mw, i.workload, i.gpus, i.gpu, i.allowed) for i in infos]
 
-    # --- sites ----------------------------------------------------------------------------------------
+    # --- sites: only candidates some cluster may use get model columns ---------------------------------
+    usable = {s for g in groups for s in g.sites}
+    candidates = list(chosen)
+    chosen = [s for s in chosen if s in usable] or chosen[:1]
     cap_mw = {s: float(scenario.sites.max_mw.get(s, sites_df.at[s, "max_mw"])) for s in chosen}
     site_pue = {s: float(sites_df.at[s, "pue"]) for s in chosen}
     for g in groups:
@@ -314,7 +317,12 @@ def build_model_data(
     # --- time ------------------------------------------------------------------------------------------
     prof = rs.profiles
     slices = build_time_slices(
-        prof.wind, prof.solar, scenario.time.mode, scenario.time.days, scenario.time.extreme_days
+        prof.wind,
+        prof.solar,
+        scenario.time.mode,
+        scenario.time.days,
+        scenario.time.extreme_days,
+        scenario.time.segments,
     )
     matching = scenario.policy.green_share.matching
     st_cfg = scenario.grid.storage
@@ -328,7 +336,7 @@ def build_model_data(
 
     fixed: dict[tuple[str, str], int] | None = None
     if fixed_plan is not None:
-        fixed = _fix_counts(fixed_plan, infos, groups, set(chosen))
+        fixed = _fix_counts(fixed_plan, infos, groups, set(candidates))
 
     md = ModelData(
         name=scenario.name,

@@ -22,12 +22,17 @@ def _v(x) -> float:
     return 0.0 if val is None else float(val)
 
 
+def _clean(x: np.ndarray, eps: float = 1e-9) -> np.ndarray:
+    """Solver noise (|x| < eps) to exact zeros, so empty sites and idle corridors read as 0."""
+    return np.where(np.abs(x) < eps, 0.0, x)
+
+
 def _array(var, keys1, T) -> np.ndarray:
     out = np.zeros((len(keys1), T))
     for i, k in enumerate(keys1):
         for t in range(T):
             out[i, t] = var[k, t].value or 0.0
-    return out
+    return _clean(out)
 
 
 def placement_counts(m: pyo.ConcreteModel) -> dict[tuple[str, str], int]:
@@ -71,11 +76,11 @@ def extract_tables(
 
     # sites
     sites = list(md.sites)
-    grid = _array(m.grid, sites, T)
     green = _array(m.green, sites, T)
-    Ltr = np.array([m.load_training[s].value or 0.0 for s in sites])
-    Linf = np.array([m.load_inference[s].value or 0.0 for s in sites])
+    Ltr = _clean(np.array([m.load_training[s].value or 0.0 for s in sites]))
+    Linf = _clean(np.array([m.load_inference[s].value or 0.0 for s in sites]))
     load = Ltr[:, None] + Linf[:, None] * md.slices.inference_shape[None, :]
+    grid = np.clip(load - green, 0.0, None)
     energy = load @ w
     grid_e = grid @ w
     green_e = green @ w
@@ -143,7 +148,7 @@ def extract_tables(
     flow_rows = []
     flows_by = {}
     for c in md.corridors:
-        f = np.array([m.flow[c.id, t].value or 0.0 for t in range(T)])
+        f = _clean(np.array([m.flow[c.id, t].value or 0.0 for t in range(T)]))
         flows_by[c.id] = f
         sent = float(f @ w)
         flow_rows.append(

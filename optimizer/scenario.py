@@ -40,6 +40,8 @@ class TimeConfig(_Strict):
     """Number of typical days (representative_days mode)."""
     extreme_days: bool = True
     """Add the days of lowest wind and lowest solar as extra typical days (tsam extreme periods)."""
+    segments: Annotated[int, Field(ge=1, le=24)] | None = None
+    """Cut each typical day into this many variable-length segments (tsam) instead of 24 hours."""
 
 
 class SitesConfig(_Strict):

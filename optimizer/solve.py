@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
 
 from geodata import load_region_set
 from geodata.regionset import RegionSet
 from optimizer.adapter import ClusterInfo, build_model_data
 from optimizer.errors import InfeasibleError
+from optimizer.highs_direct import run_highs
 from optimizer.model import build_model
 from optimizer.modeldata import ModelData
 from optimizer.results import extract_tables
@@ -68,30 +66,6 @@ class Result:
         return build_summary(self)
 
 
-def _solver(threads: int, time_limit: float, mip_gap: float, seed: int, log_file: str | None) -> Highs:
-    opt = Highs()
-    opt.config.threads = threads
-    opt.config.time_limit = time_limit
-    opt.config.rel_gap = mip_gap
-    opt.config.load_solutions = False
-    opt.config.raise_exception_on_nonoptimal_result = False
-    opts = {"random_seed": seed, "output_flag": log_file is not None, "log_to_console": False}
-    if log_file:
-        opts["log_file"] = log_file
-    opt.config.solver_options = opts
-    return opt
-
-
-def _run(opt: Highs, m: pyo.ConcreteModel):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = opt.solve(m)
-    has_sol = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
-    if has_sol:
-        res.solution_loader.load_vars()
-    return res, has_sol
-
-
 def solve(
     scenario: Scenario,
     *,
@@ -138,51 +112,49 @@ def solve(
         m.write(str(write_lp), io_options={"symbolic_solver_labels": True})
     t_lp = time.perf_counter()
     cfg = scenario.solver
-    opt = _solver(
-        cfg.threads,
-        cfg.time_limit_s if time_limit is None else time_limit,
-        cfg.mip_gap if mip_gap is None else mip_gap,
-        cfg.seed,
-        str(log_file) if log_file else None,
-    )
+    limit = cfg.time_limit_s if time_limit is None else time_limit
+    gap_target = cfg.mip_gap if mip_gap is None else mip_gap
+    opts = {
+        "threads": cfg.threads,
+        "time_limit": limit,
+        "mip_gap": gap_target,
+        "seed": cfg.seed,
+        "log_file": str(log_file) if log_file else None,
+    }
     say("solving with HiGHS")
-    res, has_sol = _run(opt, m)
-    highs_time = _highs_runtime(opt)
-    tc = res.termination_condition
-    if (
-        tc
-        in (
-            TerminationCondition.provenInfeasible,
-            TerminationCondition.infeasibleOrUnbounded,
-            TerminationCondition.locallyInfeasible,
-        )
-        and not has_sol
-    ):
+    run = run_highs(m, **opts)
+    highs_time = run.runtime_s
+    handoff = run.compile_s
+    if run.status in ("infeasible", "unbounded") and not run.has_solution:
         from optimizer.diagnose import diagnose_infeasible
 
         say("infeasible: diagnosing which policies or limits cannot be met")
         raise InfeasibleError("no placement meets every policy and limit of this scenario", diagnose_infeasible(md))
-    if not has_sol:
-        if tc == TerminationCondition.maxTimeLimit:
-            raise TimeLimitError(f"time limit reached with no feasible placement (limit {opt.config.time_limit:g} s)")
-        raise RuntimeError(f"HiGHS stopped without a solution: {tc.name}")
+    if not run.has_solution:
+        if run.status == "time_limit":
+            raise TimeLimitError(f"time limit reached with no feasible placement (limit {limit:g} s)")
+        if run.status == "interrupted":
+            raise KeyboardInterrupt
+        raise RuntimeError(f"HiGHS stopped without a solution: {run.model_status}")
 
-    status = "optimal" if tc == TerminationCondition.convergenceCriteriaSatisfied else "time_limit"
-    objective = res.incumbent_objective
-    bound = res.objective_bound
+    status = "optimal" if run.status == "optimal" else "time_limit"
+    objective = run.objective
+    bound = run.bound
     if md.objective == "carbon":  # lexicographic: keep emissions at their minimum, then minimise cost
         say("minimising cost at minimum emissions")
         e_star = pyo.value(m.emissions)
         m.carbon_lexicographic = pyo.Constraint(expr=m.emissions <= e_star * (1 + 1e-6) + 1e-6)
         m.obj.deactivate()
         m.obj_cost = pyo.Objective(expr=m.total_cost, sense=pyo.minimize)
-        res2, ok2 = _run(opt, m)
-        highs_time += _highs_runtime(opt)
-        if ok2:
+        run2 = run_highs(m, **{**opts, "log_file": None})
+        highs_time += run2.runtime_s
+        handoff += run2.compile_s
+        if run2.has_solution:
             objective = e_star * 1000.0
-            bound = (res.objective_bound or 0.0) * 1000.0
-            if res2.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:
+            bound = (run.bound or 0.0) * 1000.0
+            if run2.status != "optimal":
                 status = "time_limit"
+        # without a second-stage solution the variables keep the first stage's values
     t_solve = time.perf_counter()
     site_meta = pd.DataFrame(region_set.sites.drop(columns="geometry"))
     region_meta = pd.DataFrame(region_set.regions.drop(columns="geometry"))
@@ -208,6 +180,7 @@ def solve(
             "build": t_build - t_data,
             "write_lp": t_lp - t_build,
             "solve": t_solve - t_lp,
+            "handoff": handoff,
             "highs": highs_time,
             "extract": t_end - t_solve,
             "total": t_end - t0,
@@ -218,13 +191,6 @@ def solve(
         solver_log=str(log_file) if log_file else "",
         fixed_plan=fix is not None,
     )
-
-
-def _highs_runtime(opt: Highs) -> float:
-    try:
-        return float(opt._solver_model.getRunTime())
-    except Exception:
-        return float("nan")
 
 
 def solve_file(path: str | Path, **kwargs) -> Result:

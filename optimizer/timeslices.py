@@ -10,6 +10,10 @@ factors per region and slice, and the inference load shape per slice (mean 1 ove
   preserved) on the wind and solar profiles of all regions; w = 24-h slice × number of days the typical day
   stands for. Optional extreme days (lowest national wind, lowest national solar) are appended.
 - ``hourly``: 8760 slices, w = 1.
+
+With ``segments`` (representative days only) each typical day is cut into that many segments of variable length
+(tsam segmentation, segment means): w = days × segment hours; storage then steps by the segment's duration.
+Capacity factors below 1e-4 are set to 0 (they only widen the coefficient range of the LP).
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ class TimeSlices:
     labels: tuple[str, ...]
     regions: tuple[str, ...]
     days_represented: np.ndarray | None = None  # (k,) for representative days
+    duration: np.ndarray | None = None  # (T,) chronological hours per slice (storage); None = 1 h each
+    period_length: int = 0  # slices per chronological cycle (a typical day) for storage; 0 = all slices
+
+    def hours(self) -> np.ndarray:
+        """Chronological hours each slice spans within its cycle (1 for hourly slices)."""
+        return np.ones(self.n) if self.duration is None else self.duration
 
     @property
     def n(self) -> int:
@@ -46,10 +56,25 @@ def _month_matrix(months: np.ndarray, weights: np.ndarray | None = None) -> np.n
     return m
 
 
+CF_EPS = 1e-4
+
+
 def build_time_slices(
-    wind: pd.DataFrame, solar: pd.DataFrame, mode: str, days: int = 12, extreme_days: bool = True
+    wind: pd.DataFrame,
+    solar: pd.DataFrame,
+    mode: str,
+    days: int = 12,
+    extreme_days: bool = True,
+    segments: int | None = None,
 ) -> TimeSlices:
     """Cut 8760-h profiles (rows: hours, columns: region ids) into weighted slices for ``mode``."""
+    ts = _build(wind, solar, mode, days, extreme_days, segments)
+    w = np.where(ts.wind < CF_EPS, 0.0, ts.wind)
+    s = np.where(ts.solar < CF_EPS, 0.0, ts.solar)
+    return TimeSlices(**{**ts.__dict__, "wind": w, "solar": s})
+
+
+def _build(wind, solar, mode, days, extreme_days, segments) -> TimeSlices:
     regions = tuple(sorted(wind.columns))
     wind = wind[list(regions)]
     solar = solar[list(regions)]
@@ -86,11 +111,11 @@ def build_time_slices(
         inf = np.array([infer[month == m].mean() for m in range(1, 13)])
         return TimeSlices(mode, hours, np.diag(hours), w, s, inf, tuple(f"m{m:02d}" for m in range(1, 13)), regions)
     if mode == "representative_days":
-        return _representative_days(wind, solar, regions, days, extreme_days, infer)
+        return _representative_days(wind, solar, regions, days, extreme_days, infer, segments)
     raise ValueError(f"unknown time mode '{mode}'")
 
 
-def _representative_days(wind, solar, regions, days, extreme_days, infer) -> TimeSlices:
+def _representative_days(wind, solar, regions, days, extreme_days, infer, segments=None) -> TimeSlices:
     import tsam
 
     n_days = len(wind) // 24
@@ -113,6 +138,7 @@ def _representative_days(wind, solar, regions, days, extreme_days, infer) -> Tim
             period_duration=24,
             cluster=tsam.ClusterConfig(method="hierarchical"),
             extremes=extremes,
+            segments=tsam.SegmentConfig(n_segments=segments) if segments and segments < 24 else None,
             preserve_column_means=True,
         )
     reps = res.cluster_representatives
@@ -127,18 +153,44 @@ def _representative_days(wind, solar, regions, days, extreme_days, infer) -> Tim
     pos = {c: i for i, c in enumerate(order)}
     for d, c in enumerate(assign[:n_days]):
         month_days[pos[int(c)], day_month[d] - 1] += 1.0
-    T = k * 24
+    if segments and segments < 24:
+        durs = [np.asarray(d, dtype=float) for d in res.segment_durations]
+        durs = [durs[c] for c in order] if len(durs) == k else durs
+    else:
+        durs = [np.ones(24) for _ in order]
+    n_seg = len(durs[0])
+    T = k * n_seg
     wind_cf = np.zeros((len(regions), T))
     solar_cf = np.zeros((len(regions), T))
+    shape24 = diurnal_shape(np.arange(24), "inference")
+    inf = np.zeros(T)
+    duration = np.zeros(T)
+    labels = []
     for i, c in enumerate(order):
         block = reps.loc[c]
+        sl = slice(i * n_seg, (i + 1) * n_seg)
         for j, r in enumerate(regions):
             for tech, arr in (("wind", wind_cf), ("solar", solar_cf)):
                 col = f"{tech}|{r}"
-                vals = block[col].to_numpy() if col in block.columns else np.full(24, data[col].iloc[0])
-                arr[j, i * 24 : (i + 1) * 24] = np.clip(vals, 0.0, 1.0)
-    weight = np.repeat(w_days, 24)
-    month_hours = np.repeat(month_days, 24, axis=0)
-    inf = np.tile(diurnal_shape(np.arange(24), "inference"), k)
-    labels = tuple(f"d{i:02d}h{h:02d}" for i in range(k) for h in range(24))
-    return TimeSlices("representative_days", weight, month_hours, wind_cf, solar_cf, inf, labels, regions, w_days)
+                vals = block[col].to_numpy() if col in block.columns else np.full(n_seg, data[col].iloc[0])
+                arr[j, sl] = np.clip(vals, 0.0, 1.0)
+        starts = np.concatenate([[0], np.cumsum(durs[i])[:-1]]).astype(int)
+        for q, (h0, d) in enumerate(zip(starts, durs[i].astype(int), strict=True)):
+            inf[i * n_seg + q] = shape24[h0 : h0 + d].mean()
+            duration[i * n_seg + q] = d
+            labels.append(f"d{i:02d}h{h0:02d}")
+    weight = np.concatenate([w_days[i] * durs[i] for i in range(k)])
+    month_hours = np.concatenate([np.outer(durs[i], month_days[i]) for i in range(k)])
+    return TimeSlices(
+        "representative_days",
+        weight,
+        month_hours,
+        wind_cf,
+        solar_cf,
+        inf,
+        tuple(labels),
+        regions,
+        w_days,
+        duration=duration,
+        period_length=n_seg,
+    )

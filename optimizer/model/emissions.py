@@ -10,16 +10,15 @@ from optimizer.modeldata import ModelData
 def add_emissions(m: pyo.ConcreteModel, md: ModelData) -> None:
     """Location- and market-based emissions (kt CO2/yr)::
 
-        emissions_location = Σ_s EF_r(s) · Σ_t w_t · grid[s,t]
-        market[s] ≥ EF_r(s) · (Σ_t w_t · grid[s,t] − Σ_{r′,p} cert[r′,s,p]),  market[s] ≥ 0   (market_based only)
+        emissions_location = Σ_s EF_r(s) · grid_energy[s]          (grid_energy = Σ_t w_t · grid[s,t])
+        market[s] ≥ EF_r(s) · (grid_energy[s] − Σ_{r′,p} cert[r′,s,p]),  market[s] ≥ 0   (market_based only)
         carbon_cap:  emissions ≤ cap                                       (when the scenario sets a cap)
 
     ``m.emissions`` is the figure the carbon price, cap and carbon objective use (the scenario's accounting).
     """
-    w = md.slices.weight
 
     def _grid_kt(_m, s):
-        return md.region_ef[md.site_region[s]] * sum(float(w[t]) * _m.grid[s, t] for t in _m.T)
+        return md.region_ef[md.site_region[s]] * _m.grid_energy[s]
 
     m.emissions_site = pyo.Expression(m.S, rule=_grid_kt)
     m.emissions_location = pyo.Expression(expr=sum(m.emissions_site[s] for s in m.S))

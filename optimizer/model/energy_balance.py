@@ -8,21 +8,33 @@ from optimizer.modeldata import ModelData
 
 
 def add_energy_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
-    """Each site's load is met in every slice by grid purchase and dedicated green power (GW)::
+    """Each site's load is met in every slice by dedicated green power and grid purchase (GW)::
 
-        site_balance[s,t]:  grid[s,t] + green[s,t] = load_training[s] + shape_t · load_inference[s]
+        grid[s,t] = load_training[s] + shape_t · load_inference[s] − green[s,t]      (an expression, not a column)
+        site_balance[s,t]:  green[s,t] ≤ load_training[s] + shape_t · load_inference[s]      (i.e. grid ≥ 0)
+        grid_energy[s] = Σ_t w_t · grid[s,t] = H · load_training[s] + I · load_inference[s] − Σ_t w_t · green[s,t]
 
-    ``grid`` is bought at the site's price and carries the region's emission factor; ``green`` comes from the
-    region's green node (see corridors).
+    with H = Σ_t w_t = 8760 and I = Σ_t w_t · shape_t. Grid power is bought at the site's price and carries the
+    region's emission factor; ``green`` comes from the region's green node (see corridors). Substituting the grid
+    purchase out keeps one column per site and slice instead of two.
     """
     sl = md.slices
     m.T = pyo.Set(initialize=range(sl.n), ordered=True)
     m.w = pyo.Param(m.T, initialize=dict(enumerate(sl.weight.tolist())))
-    m.grid = pyo.Var(m.S, m.T, domain=pyo.NonNegativeReals)
     m.green = pyo.Var(m.S, m.T, domain=pyo.NonNegativeReals)
     shape = sl.inference_shape.tolist()
+    w = sl.weight.tolist()
+    H = float(sl.weight.sum())
+    I_ = float((sl.weight * sl.inference_shape).sum())
     m.site_balance = pyo.Constraint(
+        m.S, m.T, rule=lambda _m, s, t: _m.green[s, t] <= _m.load_training[s] + shape[t] * _m.load_inference[s]
+    )
+    m.grid = pyo.Expression(
+        m.S, m.T, rule=lambda _m, s, t: _m.load_training[s] + shape[t] * _m.load_inference[s] - _m.green[s, t]
+    )
+    m.grid_energy = pyo.Expression(
         m.S,
-        m.T,
-        rule=lambda _m, s, t: _m.grid[s, t] + _m.green[s, t] == _m.load_training[s] + shape[t] * _m.load_inference[s],
+        rule=lambda _m, s: (
+            H * _m.load_training[s] + I_ * _m.load_inference[s] - sum(w[t] * _m.green[s, t] for t in range(sl.n))
+        ),
     )

@@ -33,10 +33,12 @@ def add_green_quota(m: pyo.ConcreteModel, md: ModelData) -> None:
 
     def _quota(_m, s, p):
         q = md.site_quota[s]
-        lhs = sum(W[t, p] * _m.green[s, t] for t in cols[p]) + sum(_m.cert[r, s, p] for r in certs_of.get((s, p), []))
-        if md.grid_mix_counts:
-            rho = md.region_grid_green[md.site_region[s]]
-            lhs = lhs + sum(W[t, p] * rho * _m.grid[s, t] for t in cols[p])
+        rho = md.region_grid_green[md.site_region[s]] if md.grid_mix_counts else 0.0
+        # Σ W·green + ρ·Σ W·grid  with grid = load − green  →  Σ W·(1−ρ)·green + ρ·(H_p·L_tr + I_p·L_inf)
+        lhs = sum(W[t, p] * (1.0 - rho) * _m.green[s, t] for t in cols[p])
+        lhs = lhs + sum(_m.cert[r, s, p] for r in certs_of.get((s, p), []))
+        if rho > 0:
+            lhs = lhs + rho * _energy(_m, s, p)
         return lhs >= q * _energy(_m, s, p)
 
     m.QP = pyo.Set(initialize=[(s, p) for s in covered for p in periods], dimen=2, ordered=True)

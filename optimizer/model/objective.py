@@ -24,7 +24,7 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
     """Annualised total cost (M currency/yr), one named expression per term::
 
         site_build       = Σ_{k,s} build_s · PUE_s · it_k · peak_k · build[k,s]
-        grid_energy      = Σ_{s,t} w_t · price_s · grid[s,t]
+        grid_energy      = Σ_s price_s · grid_energy[s]          (= Σ_{s,t} w_t · price_s · grid[s,t])
         green_delivery   = Σ_{s,t} w_t · charge · green[s,t]          (network charge on dedicated green power)
         new_wind/solar   = Σ_r annuity · wind[r] (solar[r])
         storage          = Σ_r annuity_power · battery_power[r] + annuity_energy · battery_energy[r]
@@ -42,9 +42,7 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
     m.cost_site_build = pyo.Expression(
         expr=sum(md.site_build[s] * md.site_pue[s] * groups[k].it_gw * groups[k].peak * m.build[k, s] for k, s in m.KS)
     )
-    m.cost_grid_energy = pyo.Expression(
-        expr=sum(float(w[t]) * md.site_price[s] * m.grid[s, t] for s in m.S for t in m.T)
-    )
+    m.cost_grid_energy = pyo.Expression(expr=sum(md.site_price[s] * m.grid_energy[s] for s in m.S))
     m.cost_green_delivery = pyo.Expression(
         expr=sum(float(w[t]) * md.green_charge * m.green[s, t] for s in m.S for t in m.T)
         if md.green_charge > 0

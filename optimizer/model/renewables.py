@@ -25,15 +25,17 @@ def add_storage(m: pyo.ConcreteModel, md: ModelData) -> None:
 
         charge[r,t], discharge[r,t] ≤ battery_power[r] ≤ max_gw
         soc[r,t] ≤ battery_energy[r] ≤ duration_max · battery_power[r]
-        storage_soc[r,t]:  soc[r,t] = soc[r,prev(t)] + √η · charge[r,t] − discharge[r,t] / √η      (1-h slices)
+        storage_soc[r,t]:  soc[r,t] = soc[r,prev(t)] + d_t · (√η · charge[r,t] − discharge[r,t] / √η)
 
-    prev(t) wraps around within each typical day (representative days) or the year (hourly), so no energy is
-    created across the cycle. Cost: annuity_power · battery_power + annuity_energy · battery_energy.
+    d_t is the slice's chronological duration (1 h, or a segment's hours). prev(t) wraps around within each
+    typical day (representative days) or the year (hourly), so no energy is created across the cycle.
+    Cost: annuity_power · battery_power + annuity_energy · battery_energy.
     """
     if not md.storage:
         return
     T = md.slices.n
-    day = 24 if md.slices.mode == "representative_days" else T
+    day = md.slices.period_length or T
+    dur = md.slices.hours()
     eta = md.storage_efficiency**0.5
     m.battery_power = pyo.Var(m.R, bounds=(0.0, md.storage_max_gw))
     m.battery_energy = pyo.Var(m.R, domain=pyo.NonNegativeReals)
@@ -56,5 +58,7 @@ def add_storage(m: pyo.ConcreteModel, md: ModelData) -> None:
     m.storage_soc = pyo.Constraint(
         m.R,
         m.T,
-        rule=lambda _m, r, t: _m.soc[r, t] == _m.soc[r, _prev(t)] + eta * _m.charge[r, t] - _m.discharge[r, t] / eta,
+        rule=lambda _m, r, t: (
+            _m.soc[r, t] == _m.soc[r, _prev(t)] + float(dur[t]) * (eta * _m.charge[r, t] - _m.discharge[r, t] / eta)
+        ),
     )
