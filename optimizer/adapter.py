@@ -90,13 +90,66 @@ def candidate_sites(scenario: Scenario, rs: RegionSet, file: str) -> list[str]:
     return chosen
 
 
+def estimate_model_size(scenario: Scenario, groups, sites, regions, corridors) -> dict[str, int]:
+    """Columns, integer columns and rows of the siting model from counts alone (no time slices needed).
+
+    T slices: annual 1, monthly 12, hourly 8760, representative days (days + 2 extreme days) × (segments or 24).
+    Columns: build[k,s] (integer) + loads 2S + green S·T + flows E·T + wind/solar 2R + certificates S·R′·P
+    (+ batteries 3R·T); rows: assignment K + load/capacity 3S + site balance S·T + green balance R·T + quota S·P
+    + certificate supply R·P (+ batteries 4R·T).
+    """
+    t = scenario.time
+    extra = 2 if t.extreme_days else 0
+    T = {"annual": 1, "monthly": 12, "hourly": 8760}.get(t.mode) or (t.days + extra) * (t.segments or 24)
+    S, R, E = len(sites), len(regions), len(corridors)
+    pairs = sum(len(g.sites) for g in groups)
+    integer = pairs + sum(1 for g in groups if g.optional)
+    matching = scenario.policy.green_share.matching
+    P = {"annual": 1, "monthly": 12}.get(matching, T)
+    cert = 0 if matching == "hourly" else S * (R if scenario.policy.certificates.cross_region else 1) * P
+    st = scenario.grid.storage
+    storage = (st.enabled == "on" or (st.enabled == "auto" and matching == "hourly")) and t.mode not in (
+        "annual",
+        "monthly",
+    )
+    cols = integer + 2 * S + S * T + E * T + 2 * R + cert + (3 * R * T + 2 * R if storage else 0)
+    rows = len(groups) + 3 * S + S * T + R * T + S * P + (R * P if cert else 0) + (4 * R * T + R if storage else 0)
+    return {"columns": cols, "integer_columns": integer, "rows": rows, "slices": T, "sites": S, "corridors": E}
+
+
+def check_model_size(size: dict[str, int], file: str, max_columns: int, max_integer: int) -> None:
+    """Raise :class:`ScenarioError` (exit 2) with the estimate and what to change when a model is too big."""
+    if size["columns"] <= max_columns and size["integer_columns"] <= max_integer:
+        return
+    what = (
+        f"the model would have ~{size['columns']:,} columns ({size['integer_columns']:,} integer: clusters × "
+        f"allowed sites) and ~{size['rows']:,} rows over {size['slices']:,} time slices × {size['sites']} sites × "
+        f"{size['corridors']} corridors, beyond what this machine solves (limits: {max_columns:,} columns, "
+        f"{max_integer:,} integer columns)"
+    )
+    if size["integer_columns"] > max_integer:
+        field_path = "clusters"
+        advice = (
+            "aggregate identical clusters with 'count' (identical copies share one integer column per site), "
+            "restrict each cluster's 'sites' or sites.include"
+        )
+    else:
+        field_path = "time.mode"
+        advice = "use time.mode representative_days (e.g. days: 12, or segments: 6) or monthly, or fewer sites"
+    raise ScenarioError(file, [(field_path, f"{what}; {advice}")])
+
+
 def build_model_data(
     scenario: Scenario,
     rs: RegionSet,
     file: str = "<scenario>",
     fixed_plan: dict[str, str] | None = None,
+    max_size: tuple[int, int] | None = None,
 ) -> tuple[ModelData, list[ClusterInfo]]:
     """Resolve a validated scenario against its region set.
+
+    ``max_size`` = (columns, integer columns): refuse larger models (:class:`ScenarioError`, exit 2) before the
+    time slices are built.
 
     Raises :class:`ScenarioError` for ids the region set does not know (exit 2) and :class:`InfeasibleError`
     for what can be seen to be impossible before a model is built (exit 3).
@@ -314,6 +367,10 @@ def build_model_data(
         for (a, b), v in sorted(corr.items())
     )
 
+    # --- size: refuse a model far beyond this machine from counts alone, before any time slice is built ---
+    if max_size is not None:
+        check_model_size(estimate_model_size(scenario, groups, chosen, regions, corridors), file, *max_size)
+
     # --- time ------------------------------------------------------------------------------------------
     prof = rs.profiles
     slices = build_time_slices(
@@ -360,6 +417,9 @@ def build_model_data(
         corridors=corridors,
         cert_supply_gwh={r: float(supply[r]) for r in regions},
         cert_price=cert_price / 1000.0,
+        cert_steps=None
+        if cert.price_steps is None
+        else tuple((float("inf") if st.gwh is None else st.gwh, st.price / 1000.0) for st in cert.price_steps),
         cert_cross_region=cert.cross_region,
         cert_max_share=cert.max_share,
         cert_export_cap_gwh=dict(cert.export_cap_gwh),

@@ -61,6 +61,7 @@ class ModelData:
     corridors: tuple[Corridor, ...]
     cert_supply_gwh: dict[str, float]
     cert_price: float  # M per GWh
+    cert_steps: tuple[tuple[float, float], ...] | None
     cert_cross_region: bool
     cert_max_share: float
     cert_export_cap_gwh: dict[str, float]

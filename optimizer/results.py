@@ -1,5 +1,18 @@
 """Result tables from a solved model: DataFrames keyed by cluster, site, region and corridor ids.
 
+Regional power-gap indicators (``regions`` table; average MW = GWh / 8.76):
+
+- ``curtailed_mw``: existing wind and solar output the region curtails today, wind_gw · wind_hours · (1/u − 1)
+  (+ solar), with u the utilisation rate — physical renewable energy new load could absorb;
+- ``local_surplus_mw = curtailed_mw + new_local_mw − exported_mw``: that plus the output of the new dedicated
+  renewables built in the region, less what it sends out over corridors;
+- ``import_spare_mw`` / ``import_used_mw`` / ``import_headroom_mw``: spare capacity of corridors into the region
+  available to the clusters, its peak use by dedicated green power, and what is left;
+- ``gap_mw = max(0, added_load_mw − local_surplus_mw − imported_mw − import_headroom_mw)``: added GPU load that
+  neither local renewable surplus, nor green power imported, nor the corridor headroom left could cover — the
+  part that leans on the region's existing (mostly thermal) system. A screening indicator of a regional power
+  gap; the model does not represent conventional generation or reserve margins.
+
 Units in the tables: MW, GWh per year, tCO2 per year, money in millions of the set's currency per year
 (columns ending ``_m``), prices per MWh.
 """
@@ -170,7 +183,11 @@ def extract_tables(
         )
     flows = pd.DataFrame(flow_rows)
 
-    # certificates
+    # certificates (average price over a supply curve's steps)
+    total_cert = sum(v for *_k, v in cert_rows)
+    cert_avg_price = md.cert_price
+    if md.cert_steps and total_cert > 0:
+        cert_avg_price = _v(m.cost_certificates) / total_cert
     cert_df = pd.DataFrame(
         [
             {
@@ -179,7 +196,7 @@ def extract_tables(
                 "to_region": md.site_region[s],
                 "period": p,
                 "gwh": v,
-                "cost_m": v * md.cert_price,
+                "cost_m": v * cert_avg_price,
                 "cross_region": r != md.site_region[s],
             }
             for r, s, p, v in cert_rows
@@ -211,6 +228,20 @@ def extract_tables(
                 * sites_df.loc[sites_df.region_id == r, "energy_gwh"]
             ).sum()
         )
+        hours = float(w.sum())
+        in_corr = [c for c in md.corridors if c.b == r]
+        spare_in = sum(c.cap_gw for c in in_corr) * 1000.0
+        used_in = sum(float(flows_by[c.id].max()) if T else 0.0 for c in in_corr) * 1000.0
+        curtailed = 0.0
+        for tech in ("wind", "solar"):
+            u = float(rm.at[r, f"{tech}_utilisation"]) if f"{tech}_utilisation" in rm.columns else 1.0
+            if u > 0:
+                curtailed += float(rm.at[r, f"{tech}_gw"]) * float(rm.at[r, f"{tech}_hours"]) * (1.0 / u - 1.0)
+        curtailed_mw = curtailed / hours * 1000.0
+        new_local_mw = gen / hours * 1000.0
+        exported_mw = exported / hours * 1000.0
+        imported_mw = imported / hours * 1000.0
+        surplus = curtailed_mw + new_local_mw - exported_mw
         row = {
             "region_id": r,
             "name_en": rm.at[r, "name_en"],
@@ -232,6 +263,16 @@ def extract_tables(
             "cert_sold_gwh": sold,
             "cert_bought_gwh": bought,
             "green_share": green_tot / en if en > 1e-9 else np.nan,
+            "added_energy_twh": en / 1000.0,
+            "curtailed_mw": curtailed_mw,
+            "new_local_mw": new_local_mw,
+            "exported_mw": exported_mw,
+            "imported_mw": imported_mw,
+            "local_surplus_mw": surplus,
+            "import_spare_mw": spare_in,
+            "import_used_mw": used_in,
+            "import_headroom_mw": spare_in - used_in,
+            "gap_mw": max(0.0, fac - max(surplus, 0.0) - imported_mw - (spare_in - used_in)),
             "price_per_mwh": float(rm.at[r, "price_per_mwh"]),
             "ef_t_per_mwh": md.region_ef[r],
         }

@@ -8,6 +8,7 @@ what is allowed (:class:`ScenarioError`). Checks that need the region set (site,
 from __future__ import annotations
 
 import hashlib
+import itertools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -114,17 +115,35 @@ class GreenShare(_Strict):
         return float(self.min[max(past)] if past else self.min[min(self.min)])
 
 
+class PriceStep(_Strict):
+    gwh: NonNeg | None = None
+    """Width of this step of the certificate supply curve, GWh per year (omit on the last step: unlimited)."""
+    price: NonNeg
+    """Price per MWh in this step, scenario currency."""
+
+
 class Certificates(_Strict):
     cross_region: bool = True
     """Allow certificates bought in another province/state."""
     price: NonNeg | None = None
     """Certificate price per MWh in the scenario currency (default: the region set's)."""
+    price_steps: Annotated[list[PriceStep], Field(min_length=1)] | None = None
+    """A supply curve instead of one price: steps with rising prices, filled in order (replaces price)."""
     max_share: Share = 1.0
     """Cap on the share of a site's quota met by unbundled certificates."""
     supply_share: Share = 1.0
     """Share of each region's tradable surplus offered to the new clusters."""
     export_cap_gwh: dict[str, NonNeg] = {}
     """Per-source-region cap on certificates sold to the clusters, GWh per year."""
+
+    @model_validator(mode="after")
+    def _steps_rise(self) -> Certificates:
+        steps = self.price_steps or []
+        if any(b.price < a.price for a, b in itertools.pairwise(steps)):
+            raise ValueError("price_steps must have non-decreasing prices (a supply curve)")
+        if any(s.gwh is None for s in steps[:-1]):
+            raise ValueError("only the last price step may omit 'gwh' (unlimited)")
+        return self
 
 
 class Policy(_Strict):

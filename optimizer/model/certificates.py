@@ -29,6 +29,8 @@ def add_certificates(m: pyo.ConcreteModel, md: ModelData) -> None:
         cert_supply[r′]:        Σ_{s,p} cert[r′,s,p] ≤ min(supply_r′, export_cap_r′)
         cert_supply_month[r′,p] (monthly matching):  Σ_s cert[r′,s,p] ≤ supply_r′ · H_p / 8760
 
+        cert_market (with a price curve):  Σ cert = Σ_k cert_step[k],   0 ≤ cert_step[k] ≤ width_k
+
     supply_r′ = max(0, wind + solar generation − non-hydro RPS weight × consumption) × supply_share: the
     certificates r′ does not need for its own obligation. Certificates do not count under hourly matching, so
     none are modelled then. Only sites under a quota buy certificates (or all sites under market-based
@@ -60,6 +62,15 @@ def add_certificates(m: pyo.ConcreteModel, md: ModelData) -> None:
     limit = {r: min(md.cert_supply_gwh[r], md.cert_export_cap_gwh.get(r, np.inf)) for r in sellers}
     used = [r for r in sellers if by_seller[r]]
     m.cert_supply = pyo.Constraint(used, rule=lambda _m, r: sum(_m.cert[r, s, p] for s, p in by_seller[r]) <= limit[r])
+    if md.cert_steps:
+        widths = [w for w, _p in md.cert_steps]
+        m.CERT_STEP = pyo.Set(initialize=range(len(widths)), ordered=True)
+        m.cert_step = pyo.Var(
+            m.CERT_STEP,
+            domain=pyo.NonNegativeReals,
+            bounds=lambda _m, k: (0.0, None if widths[k] == float("inf") else widths[k]),
+        )
+        m.cert_market = pyo.Constraint(expr=sum(m.cert[i] for i in m.CERT) == sum(m.cert_step[k] for k in m.CERT_STEP))
     if md.matching == "monthly":
         share = {p: float(W[:, p].sum()) / float(md.slices.weight.sum()) for p in periods}
         m.cert_supply_month = pyo.Constraint(

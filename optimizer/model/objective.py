@@ -29,7 +29,7 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
         new_wind/solar   = Σ_r annuity · wind[r] (solar[r])
         storage          = Σ_r annuity_power · battery_power[r] + annuity_energy · battery_energy[r]
         wheeling         = Σ_{e,t} w_t · tariff_e · flow[e,t]
-        certificates     = price_cert · Σ cert
+        certificates     = price_cert · Σ cert        (or Σ_k price_k · cert_step[k] with a price curve)
         carbon           = carbon_price · emissions
         unbuilt_penalty  = Σ_k penalty_k · unbuilt[k]
 
@@ -62,7 +62,11 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
     m.cost_wheeling = pyo.Expression(
         expr=sum(float(w[t]) * wheel[e] * m.flow[e, t] for e in m.E for t in m.T if wheel[e] > 0)
     )
-    m.cost_certificates = pyo.Expression(expr=md.cert_price * sum(m.cert[i] for i in m.CERT))
+    if md.cert_steps and hasattr(m, "cert_step"):
+        prices = [p for _w, p in md.cert_steps]
+        m.cost_certificates = pyo.Expression(expr=sum(prices[k] * m.cert_step[k] for k in m.CERT_STEP))
+    else:
+        m.cost_certificates = pyo.Expression(expr=md.cert_price * sum(m.cert[i] for i in m.CERT))
     m.cost_carbon = pyo.Expression(expr=md.carbon_price * m.emissions)
     m.cost_unbuilt_penalty = pyo.Expression(expr=sum(groups[k].penalty_m * m.unbuilt[k] for k in m.K_optional))
     m.total_cost = pyo.Expression(expr=sum(getattr(m, f"cost_{n}") for n in COST_TERMS))
