@@ -160,3 +160,14 @@ def test_data_commands(tmp_path):
     assert len(pd.read_csv(tmp_path / "s.csv")) == 31
     r = run("data", "show", "china/nonsense")
     assert r.returncode == 2 and "allowed" in r.stderr
+
+
+def test_write_lp_has_stable_component_names(tmp_path):
+    data = scenario_dict(time={"mode": "annual"})
+    lp = tmp_path / "model.lp"
+    r = run("solve", write(tmp_path, data), "--out", tmp_path / "out", "--write-lp", lp, "--no-maps", "-q")
+    assert r.returncode == 0, r.stderr
+    text = lp.read_text()
+    for name in ("assignment(", "site_capacity(", "load_training_def(", "site_balance(", "green_balance(",
+                 "green_quota(", "cert_supply(", "build(", "flow("):
+        assert name in text, name
