@@ -623,8 +623,11 @@ def _titles(summary: Mapping[str, Any], region_set: RegionSet, lang: str) -> tup
         value = summary["objective"]
         if mode == "carbon":
             shown = _tonnes(value)
-        elif mode == "cost" or _num(value) is None:
-            shown = _money(value, currency)
+        elif mode == "cost" and _num(value) is not None:
+            # the objective is in millions of the currency per year (summary.json: objective_unit)
+            shown = _money(_num(value) * 1e6, currency) + "/yr"
+        elif _num(value) is None:
+            shown = str(value)
         else:
             shown = f"{_num(value):,.4g}"
         obj_parts.append(f"{_t('objective', lang).capitalize()} ({mode}): {shown}")

