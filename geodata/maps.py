@@ -13,7 +13,9 @@ Layers, on both maps:
 - transmission corridors between region representative points, width by capacity, colour by utilisation
   (the corridors in ``flows``; every corridor of the graph in light grey when ``flows`` is empty);
 - dedicated green-power transfers (flows with energy) as solid green arrows and cross-region green-certificate
-  transfers as dashed magenta arrows;
+  transfers as dashed magenta arrows; green-power transfers below :data:`MIN_ARROW_SHARE` (1 %) of the largest
+  are not drawn as arrows (the LP spreads tiny flows over many corridors) — they stay in the corridor hover texts
+  and the tables, and the legend says how many were left out;
 - a title with scenario, year, policy and objective, and the attribution of the boundary data.
 
 The static map is drawn in an Albers equal-area projection fitted to the region set; the interactive map uses
@@ -55,6 +57,8 @@ from shapely.geometry.polygon import orient
 from geodata.regionset import RegionSet
 
 __all__ = [
+    "GEO_ASSETS_STUB",
+    "MIN_ARROW_SHARE",
     "QUANTITIES",
     "TABLES",
     "Quantity",
@@ -206,6 +210,8 @@ WORKLOAD_COLOURS = {"training": "#d7301f", "inference": "#2171b5"}
 _OTHER_WORKLOAD = "#636363"
 GREEN_COLOUR = "#1a9850"
 CERT_COLOUR = "#c51b7d"
+#: dedicated green-power transfers smaller than this share of the largest one are not drawn as arrows
+MIN_ARROW_SHARE = 0.01
 #: corridors: light grey (idle) → blue → navy (fully used)
 CORRIDOR_CMAP = mcolors.LinearSegmentedColormap.from_list(
     "gridsite_corridor", ["#c6c6c6", "#6baed6", "#2171b5", "#08306b"]
@@ -220,6 +226,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "corridor": ("Corridor (width: capacity)", "输电通道（线宽：容量）"),
     "corridor_all": ("Corridor in the grid graph", "电网通道"),
     "green": ("Dedicated green power (width: GWh)", "专用绿电输送（线宽：GWh）"),
+    "green_hidden": ("{n} below 1 % of the largest not drawn", "{n} 条小于最大值 1 % 的未绘制"),
     "cert": ("Cross-region certificates (width: GWh)", "跨省绿证交易（线宽：GWh）"),
     "utilisation": ("Corridor utilisation", "通道利用率"),
     "size": ("Placed clusters (facility MW)", "已布局集群（设施 MW）"),
@@ -489,6 +496,7 @@ class _Scene:
     subtitle: list[str]
     attribution: str
     main_extent: tuple[float, float, float, float]  # lon/lat box of the main land areas
+    green_hidden: int = 0  # green-power transfers below MIN_ARROW_SHARE of the largest, not drawn as arrows
 
 
 def _polygons(geom: Any) -> list[Polygon]:
@@ -818,8 +826,13 @@ def _build_scene(
         corridors, from_graph = _scene_flows(region_set, t["flows"], points), False
         green = corridors.loc[corridors["energy_gwh"].fillna(0) > 0]
         green = green[["corridor_id", "from_region", "to_region", "energy_gwh"]].reset_index(drop=True)
+        # tiny transfers stay in the flows table (corridor hover) but are not drawn as arrows
+        small = green["energy_gwh"] < MIN_ARROW_SHARE * (float(green["energy_gwh"].max()) if len(green) else 0.0)
+        green_hidden = int(small.sum())
+        green = green[~small].reset_index(drop=True)
     else:
         corridors, from_graph = _scene_graph_corridors(region_set, points), True
+        green_hidden = 0
         green = pd.DataFrame(columns=["corridor_id", "from_region", "to_region", "energy_gwh"])
 
     title, subtitle = _titles(summary, region_set, lang)
@@ -844,6 +857,7 @@ def _build_scene(
         subtitle=subtitle,
         attribution=_attribution(region_set),
         main_extent=extent,
+        green_hidden=green_hidden,
     )
 
 
@@ -1000,7 +1014,10 @@ def _draw_arrows(c: _Canvas, lang: str) -> list:
                 gid=_svg_id(gid, r.from_region, r.to_region),
             )
             c.ax.add_patch(arrow)
-        handles.append(Line2D([], [], color=colour, lw=2.2, ls=style, marker=">", markersize=6, label=_t(key, lang)))
+        label = _t(key, lang)
+        if key == "green" and c.scene.green_hidden:
+            label += "\n(" + _t("green_hidden", lang).format(n=c.scene.green_hidden) + ")"
+        handles.append(Line2D([], [], color=colour, lw=2.2, ls=style, marker=">", markersize=6, label=label))
     return handles
 
 
@@ -1339,7 +1356,7 @@ def static_map(
 #: Pre-seeds plotly's offline geo assets with an empty topology, so that a ``geo`` subplot whose base map is
 #: hidden never fetches ``https://cdn.plot.ly/un/<scope>_<res>m.json`` (plotly.js fetches it for any trace with a
 #: ``locationmode``, including GeoJSON choropleths).
-_GEO_ASSETS_STUB = """
+GEO_ASSETS_STUB = """
 window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
 (function () {
   var topo = window.PlotlyGeoAssets.topojson || (window.PlotlyGeoAssets.topojson = {});
@@ -1725,7 +1742,12 @@ def _arrow_traces(scene: _Scene) -> list:
                 mode="markers",
                 text=texts,
                 hovertemplate="%{text}<extra></extra>",
-                name=_t(key, scene.lang),
+                name=_t(key, scene.lang)
+                + (
+                    "<br>(" + _t("green_hidden", scene.lang).format(n=scene.green_hidden) + ")"
+                    if key == "green" and scene.green_hidden
+                    else ""
+                ),
                 legendgroup=key,
                 legendrank=rank,
                 marker={
@@ -2005,7 +2027,7 @@ def interactive_map(
         f"<title>{title}</title>\n"
         "<style>html, body { margin: 0; padding: 0; width: 100%; height: 100%; overflow: hidden; }\n"
         "body > div { width: 100%; height: 100%; }</style>\n"
-        f"<script>{_GEO_ASSETS_STUB}</script>\n"
+        f"<script>{GEO_ASSETS_STUB}</script>\n"
         f"</head>\n<body>\n{div}\n</body>\n</html>\n"
     )
     data = page.encode("utf-8")

@@ -310,3 +310,70 @@ def test_us_html_map_offline_and_quantity_switch(chrome, us, tmp_path):
     found = problems(chrome)
     assert found["external_requests"] == []
     assert found["console_errors"] == []
+
+
+def wait_charts(c: Chrome, n: int) -> None:
+    """Wait until the page's ``n`` plotly charts are drawn (plotly sets ``_fullLayout`` on a drawn chart)."""
+    try:
+        c.wait_for(
+            "(() => { const d = [...document.querySelectorAll('.plotly-graph-div')];"
+            f" return d.length === {n} && d.every(g => g._fullLayout && g.querySelector('.main-svg')); }})()"
+        )
+    except TimeoutError as exc:
+        found = problems(c)
+        raise AssertionError(
+            f"charts not drawn ({exc}); console errors: {found['console_errors']}; "
+            f"external requests: {found['external_requests']}"
+        ) from exc
+
+
+def assert_not_blank(c: Chrome, share: float = 0.05) -> None:
+    rgb = (c.screenshot()[..., :3] * 255).round().astype(int)
+    non_white = (np.abs(rgb - 255).max(axis=-1) > 10).mean()
+    assert non_white > share, f"screenshot nearly blank ({non_white:.1%} non-white pixels)"
+    assert len(np.unique(rgb.reshape(-1, 3) // 16, axis=0)) > 8, "screenshot has almost no colours"
+
+
+def test_run_report_offline(chrome, china, tmp_path):
+    from geodata import report
+
+    from .test_report import make_run
+
+    page = report.write_report(make_run(tmp_path), region_set=china)
+    chrome.open(page)
+    wait_charts(chrome, 4)  # the interactive map and three charts
+    assert_not_blank(chrome)  # the top of the page: header, key figures, run and policy tables
+    # the embedded static map decoded
+    assert chrome.wait_for(
+        "(() => { const i = document.querySelector('img'); return i.complete && i.naturalWidth >= 1800; })()"
+    )
+    # bars drawn in the charts (green shares, cost breakdown, emissions)
+    assert chrome.evaluate("document.querySelectorAll('.plotly-graph-div .bars path').length") >= 8
+    # the interactive map, scrolled into view, renders like the stand-alone one
+    chrome.evaluate("document.getElementById('gridsite-map').scrollIntoView({block: 'end'})")
+    assert_rendered(chrome, len(china.regions))
+    found = problems(chrome)
+    assert found["requests"] and found["requests"][0].startswith("file:")
+    assert found["external_requests"] == []
+    assert found["console_errors"] == []
+
+
+def test_sweep_and_pareto_reports_offline(chrome, tmp_path):
+    from geodata import report
+
+    from .test_report import make_pareto, make_sweep
+
+    for folder, n in ((make_sweep(tmp_path), 3), (make_pareto(tmp_path), 2)):
+        chrome.open(report.write_report(folder))
+        wait_charts(chrome, n)
+        # lines or bars drawn in every chart
+        drawn = chrome.evaluate(
+            "[...document.querySelectorAll('.plotly-graph-div')]"
+            ".map(g => g.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length)"
+        )
+        assert all(k > 0 for k in drawn), drawn
+        chrome.evaluate("document.querySelector('.plotly-graph-div').scrollIntoView()")
+        assert_not_blank(chrome)  # the first chart in view
+        found = problems(chrome)
+        assert found["external_requests"] == []
+        assert found["console_errors"] == []
