@@ -12,12 +12,22 @@
 
 Scaling uses bisection on a multiplier with values clipped to [0, 1], so the calibrated hours are met to
 better than 0.1 % whenever they are reachable (hours < 8760).
+
+The synthetic profiles of a region set take ~1.5–2 s to compute (pvlib's solar position for every region and
+hour). They are cached on disk (``~/.cache/gridsite/profiles``, or under ``$GRIDSITE_CACHE_DIR``; ``off`` disables)
+under a key made of everything they depend on: this module's source, the pvlib/numpy/scipy versions, the year,
+the time zone and each region's id, coordinates and calibration hours. A cached file holds the exact float64
+arrays, so a cached run gives bit-identical results; any change to the inputs or the code makes a new key.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 import zlib
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -95,25 +105,96 @@ class Profiles:
         return pd.DataFrame({"wind": self.wind.sum(), "solar": self.solar.sum()})
 
 
+def default_cache_dir() -> Path | None:
+    """gridsite's cache folder: ``$GRIDSITE_CACHE_DIR`` (``off`` = no caching) or ``~/.cache/gridsite``.
+
+    Holds derived data only (synthetic profiles, representative-day slices), each file named by a hash of
+    everything it was computed from; deleting the folder is always safe.
+    """
+    env = os.environ.get("GRIDSITE_CACHE_DIR", "")
+    if env.strip().lower() in ("off", "0", "none", "false"):
+        return None
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "gridsite"
+
+
+def _cache_key(regions: pd.DataFrame, year: int, tz: str) -> str:
+    """Hash of everything the synthetic profiles depend on (code, library versions, inputs)."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    libs = "|".join(version(p) for p in ("pvlib", "numpy", "scipy", "pandas"))
+    h.update(f"{libs}|{year}|{tz}\n".encode())
+    for r in regions.itertuples(index=False):
+        vals = (float(r.lat), float(r.lon), float(r.wind_hours), float(r.solar_hours))
+        h.update((str(r.id) + "|" + "|".join(repr(v) for v in vals) + "\n").encode())
+    return h.hexdigest()[:40]
+
+
+def _read_cache(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if list(z["ids"]) != ids or z["wind"].shape != (HOURS, len(ids)) or z["solar"].shape != z["wind"].shape:
+                return None
+            return z["wind"], z["solar"]
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _write_cache(path: Path, ids: list[str], wind: np.ndarray, solar: np.ndarray) -> None:
+    write_npz_atomic(path, ids=np.array(ids), wind=wind, solar=solar)
+
+
+def write_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
+    """Write an ``.npz`` atomically (temporary file + rename): concurrent runs never read a partial file. Best
+    effort: a read-only or full disk only costs the next run the recomputation."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+
+
 def build_profiles(
     regions: pd.DataFrame,
     year: int,
     tz: str,
     measured: dict[str, str | Path] | None = None,
+    cache_dir: str | Path | None = "default",
 ) -> Profiles:
     """Synthetic profiles for every region, replaced by measured ones where supplied.
 
     ``regions`` needs ``id, lat, lon, wind_hours, solar_hours``. ``measured`` maps ``"wind"``/``"solar"`` to a
-    CSV or Parquet file with 8760 rows and region ids as columns.
+    CSV or Parquet file with 8760 rows and region ids as columns. ``cache_dir``: the cache folder (synthetic
+    profiles go to its ``profiles/``; ``"default"``: :func:`default_cache_dir`; ``None``: always compute).
     """
     index = hourly_index(year, tz)
-    wind, solar, origin = {}, {}, {}
-    for r in regions.sort_values("id").itertuples(index=False):
-        solar[r.id] = _calibrate(solar_shape(r.lat, r.lon, index), float(r.solar_hours))
-        wind[r.id] = _calibrate(wind_shape(r.id, r.lat, index), float(r.wind_hours))
-        origin[f"solar:{r.id}"] = "synthetic: pvlib clear-sky scaled to observed hours"
-        origin[f"wind:{r.id}"] = "synthetic: seeded AR(1) scaled to observed hours"
-    prof = Profiles(index, pd.DataFrame(wind, index=index), pd.DataFrame(solar, index=index), origin)
+    ordered = regions.sort_values("id")
+    origin = {}
+    for rid in ordered["id"]:
+        origin[f"solar:{rid}"] = "synthetic: pvlib clear-sky scaled to observed hours"
+        origin[f"wind:{rid}"] = "synthetic: seeded AR(1) scaled to observed hours"
+    if cache_dir == "default":
+        cache_dir = default_cache_dir()
+    path = Path(cache_dir) / "profiles" / f"{_cache_key(ordered, year, tz)}.npz" if cache_dir else None
+    cached = _read_cache(path, list(ordered["id"])) if path else None
+    if cached is not None:
+        wind_df = pd.DataFrame(cached[0], index=index, columns=list(ordered["id"]))
+        solar_df = pd.DataFrame(cached[1], index=index, columns=list(ordered["id"]))
+    else:
+        wind, solar = {}, {}
+        for r in ordered.itertuples(index=False):
+            solar[r.id] = _calibrate(solar_shape(r.lat, r.lon, index), float(r.solar_hours))
+            wind[r.id] = _calibrate(wind_shape(r.id, r.lat, index), float(r.wind_hours))
+        wind_df, solar_df = pd.DataFrame(wind, index=index), pd.DataFrame(solar, index=index)
+        if path:
+            _write_cache(path, list(ordered["id"]), wind_df.to_numpy(), solar_df.to_numpy())
+    prof = Profiles(index, wind_df, solar_df, origin)
     for tech, path in (measured or {}).items():
         _apply_measured(prof, tech, Path(path), set(regions["id"]))
     return prof

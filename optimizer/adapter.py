@@ -170,6 +170,9 @@ def build_model_data(
     diag: list[Diagnosis] = []
     keys: dict[tuple, list[str]] = defaultdict(list)
     key_meta: dict[tuple, tuple] = {}
+    site_lat = {s: float(v) for s, v in sites_df["lat"].items()}
+    site_lon = {s: float(v) for s, v in sites_df["lon"].items()}
+    rtt_of_entry: dict[int, dict[str, float]] = {}
     for cid, i, c in expanded:
         loc = f"clusters.{i}"
         if c.mw is not None:
@@ -204,16 +207,22 @@ def build_model_data(
                         )
                     ],
                 )
-            rtt = {}
-            for s in allowed:
-                lat, lon = float(sites_df.at[s, "lat"]), float(sites_df.at[s, "lon"])
-                km = great_circle_km(
-                    lat,
-                    lon,
-                    centres.loc[c.latency_ms.to, "lat"].to_numpy(float),
-                    centres.loc[c.latency_ms.to, "lon"].to_numpy(float),
-                )
-                rtt[s] = float(np.max(2.0 * km * c.latency_ms.route_factor / LIGHT_KM_PER_MS))
+            # copies of one scenario entry share their round trips: computed once per entry (1,000-cluster runs)
+            if i not in rtt_of_entry:
+                c_lat = centres.loc[c.latency_ms.to, "lat"].to_numpy(float)
+                c_lon = centres.loc[c.latency_ms.to, "lon"].to_numpy(float)
+                rtt_of_entry[i] = {
+                    s: float(
+                        np.max(
+                            2.0
+                            * great_circle_km(site_lat[s], site_lon[s], c_lat, c_lon)
+                            * c.latency_ms.route_factor
+                            / LIGHT_KM_PER_MS
+                        )
+                    )
+                    for s in allowed
+                }
+            rtt = rtt_of_entry[i]
             ok = [s for s in allowed if rtt[s] <= c.latency_ms.max + 1e-9]
             if not ok and allowed:
                 best = min(rtt, key=rtt.get)
@@ -343,6 +352,8 @@ def build_model_data(
         for fld, r in (("from_region", nc.from_region), ("to_region", nc.to_region)):
             if r not in set(regions):
                 raise ScenarioError(file, [(f"grid.new_corridors.{i}.{fld}", f"unknown region '{r}'")])
+        if nc.from_region == nc.to_region:
+            raise ScenarioError(file, [(f"grid.new_corridors.{i}.to_region", "must differ from from_region")])
         pairs = [(nc.from_region, nc.to_region)] + ([(nc.to_region, nc.from_region)] if nc.both_directions else [])
         for a, b in pairs:
             prev = corr.get((a, b))

@@ -6,17 +6,22 @@ much); 4 time limit with no feasible solution; 1 unexpected error.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import tempfile
+import threading
+import time
 import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from geodata.errors import DataError
@@ -33,39 +38,126 @@ err = Console(stderr=True)
 
 
 def _fail(code: int, message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # escape: messages carry component names such as green_quota[zhongwei,0] that rich would take for markup
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
-def guarded(fn: Callable[[], int | None], out_dir: Path | None = None, scenario_name: str = "") -> None:
-    """Run ``fn`` mapping every known failure to its exit code, with no traceback."""
+@contextmanager
+def _exit_if_stuck_in_solver(grace_s: float = 1.5):
+    """End the process on Ctrl-C / SIGTERM that arrives while HiGHS runs native code.
+
+    Python signal handlers run only between bytecodes, so during a long HiGHS call they would wait for it to
+    return (up to the time limit). A watcher thread, woken by ``signal.set_wakeup_fd``, exits with 128 + the
+    signal number if the main thread is still inside HiGHS after ``grace_s``. Nothing is being written then
+    (results are written after the solve, atomically), so no output folder is affected.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    try:
+        old_fd = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+    except (ValueError, OSError):
+        os.close(r)
+        os.close(w)
+        yield
+        return
+
+    def in_solver() -> bool:
+        mod = sys.modules.get("optimizer.solve")
+        return bool(mod is not None and mod.in_native_solve())
+
+    def watch() -> None:
+        while True:
+            try:
+                data = os.read(r, 1)
+            except OSError:
+                return
+            if not data or data == b"\x00":
+                return
+            sig = data[0]
+            if sig not in (signal.SIGINT, signal.SIGTERM) or not in_solver():
+                continue
+            end = time.monotonic() + grace_s
+            while in_solver() and time.monotonic() < end:
+                time.sleep(0.05)
+            if in_solver():
+                err.print(
+                    f"[bold red]error:[/] interrupted (signal {sig}) during the HiGHS solve; no output folder was "
+                    "written or replaced",
+                    highlight=False,
+                )
+                err.file.flush()
+                os._exit(128 + sig)
+
+    watcher = threading.Thread(target=watch, name="gridsite-signal-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(old_fd)
+        os.write(w, b"\x00")
+        watcher.join(timeout=1.0)
+        os.close(r)
+        os.close(w)
+
+
+def guarded(
+    fn: Callable[[], int | None], out_dir: Path | None = None, scenario_name: str | Callable[[], str] = ""
+) -> None:
+    """Run ``fn`` mapping every known failure to its exit code, with no traceback.
+
+    SIGTERM is turned into KeyboardInterrupt (like Ctrl-C): the output folder is then left as it was (see
+    :func:`optimizer.outputs.atomic_dir`) and the exit code is 128 + the signal number. ``scenario_name`` may be
+    a callable, read when a failure summary is written (the name is known only once the file is loaded).
+    """
+    got: dict[str, int] = {}
 
     def _term(signum, _frame):
+        got["signal"] = signum
         raise KeyboardInterrupt
 
-    old = signal.signal(signal.SIGTERM, _term)
+    def _name() -> str:
+        return scenario_name() if callable(scenario_name) else scenario_name
+
+    in_main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGTERM, _term) if in_main else None
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _exit_if_stuck_in_solver():
             warnings.simplefilter("default")
             code = fn()
     except (ScenarioError, DataError) as exc:
         _fail(EXIT_BAD_INPUT, str(exc))
     except InfeasibleError as exc:
+        iis = getattr(exc, "iis", None)
         if out_dir is not None:
             from optimizer.outputs import write_failure
 
-            write_failure(
-                out_dir,
-                {
-                    "name": scenario_name,
-                    "status": "infeasible",
-                    "message": exc.summary,
-                    "diagnosis": [d.as_dict() for d in exc.diagnosis],
-                },
-            )
-        _fail(EXIT_INFEASIBLE, f"infeasible: {exc}")
+            summary = {
+                "name": _name(),
+                "status": "infeasible",
+                "message": exc.summary,
+                "diagnosis": [d.as_dict() for d in exc.diagnosis],
+            }
+            if getattr(exc, "method", ""):
+                summary["diagnosis_method"] = exc.method
+            if iis is not None:
+                summary["iis"] = iis
+            write_failure(out_dir, summary)
+        msg = f"infeasible: {exc}"
+        if iis is not None:
+            from optimizer.diagnose import format_iis
+
+            msg += "\n" + format_iis(iis)
+        _fail(EXIT_INFEASIBLE, msg)
     except KeyboardInterrupt:
-        _fail(130, "interrupted; no output folder was replaced (partial files were removed)")
+        sig = got.get("signal", signal.SIGINT)
+        _fail(
+            128 + int(sig),
+            "interrupted; the output folder holds the previous result or a complete new one, never a partial one",
+        )
     except typer.Exit:
         raise
     except Exception as exc:
@@ -75,11 +167,12 @@ def guarded(fn: Callable[[], int | None], out_dir: Path | None = None, scenario_
             if out_dir is not None:
                 from optimizer.outputs import write_failure
 
-                write_failure(out_dir, {"name": scenario_name, "status": "time_limit", "message": str(exc)})
+                write_failure(out_dir, {"name": _name(), "status": "time_limit", "message": str(exc)})
             _fail(EXIT_TIME_LIMIT, str(exc))
         _fail(EXIT_ERROR, f"{type(exc).__name__}: {exc}")
     finally:
-        signal.signal(signal.SIGTERM, old)
+        if in_main:
+            signal.signal(signal.SIGTERM, old if old is not None else signal.SIG_DFL)
     if code:
         raise typer.Exit(code)
 
@@ -98,6 +191,44 @@ def _read_plan(path: Path) -> dict[str, str]:
     if len(dup):
         raise ScenarioError(str(path), [("cluster_id", f"cluster '{dup.iloc[0]}' appears twice")])
     return dict(zip(df.cluster_id.str.strip(), df.site_id.str.strip(), strict=True))
+
+
+def print_gap_table(regions: pd.DataFrame, top: int = 12) -> None:
+    """Regions with added GPU load, ranked by green-power gap, then by added load."""
+    r = regions[(regions.added_load_mw > 0) | (regions.gap_mw > 0)]
+    if r.empty:
+        return
+    r = r.sort_values(["gap_mw", "added_load_mw"], ascending=False).head(top)
+    t = Table(
+        title="regional power gaps, MW average (gap = added load − local renewable surplus − green imports − "
+        "corridor headroom left)",
+        title_justify="left",
+    )
+    for c in (
+        "region",
+        "added load",
+        "TWh/yr",
+        "local surplus",
+        "imported",
+        "headroom left",
+        "certs sold GWh",
+        "certs bought GWh",
+        "gap",
+    ):
+        t.add_column(c, justify="left" if c == "region" else "right")
+    for x in r.itertuples(index=False):
+        t.add_row(
+            x.region_id,
+            f"{x.added_load_mw:,.0f}",
+            f"{x.added_energy_twh:,.2f}",
+            f"{x.local_surplus_mw:,.0f}",
+            f"{x.imported_mw:,.0f}",
+            f"{x.import_headroom_mw:,.0f}",
+            f"{x.cert_sold_gwh:,.0f}",
+            f"{x.cert_bought_gwh:,.0f}",
+            f"[bold red]{x.gap_mw:,.0f}[/]" if x.gap_mw > 0 else "0",
+        )
+    out.print(t)
 
 
 def print_result(res) -> None:
@@ -133,6 +264,7 @@ def print_result(res) -> None:
             t3.add_row(k, f"{v:,.1f}")
     t3.add_row("[bold]total[/]", f"[bold]{res.total_cost:,.1f}[/]")
     out.print(t3)
+    print_gap_table(res.tables["regions"])
     e = res.emissions_t
     gap = "n/a" if res.mip_gap is None else f"{res.mip_gap:.3%}"
     out.print(
@@ -155,6 +287,9 @@ def solve(
     write_lp: Annotated[Path | None, typer.Option("--write-lp", help="Also write the model as an LP file")] = None,
     fix: Annotated[Path | None, typer.Option("--fix", help="CSV cluster_id,site_id: evaluate this plan")] = None,
     no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip siting_map.png/html")] = False,
+    iis: Annotated[
+        bool, typer.Option("--iis", help="When infeasible, also report HiGHS's irreducible infeasible subset")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Place the scenario's clusters at least cost (or carbon) and write the results to --out."""
@@ -185,6 +320,7 @@ def solve(
                 write_lp=write_lp,
                 log_file=log,
                 progress=say,
+                iis=iis,
             )
             say(f"writing results to {out_dir}")
             write_run(res, out_dir, rs, scenario_path=str(scenario), log_src=str(log), maps=not no_maps)
@@ -193,7 +329,7 @@ def solve(
             out.print(f"results written to [bold]{out_dir}[/]")
         return 0
 
-    guarded(_run, out_dir, state["name"])
+    guarded(_run, out_dir, lambda: state["name"])
 
 
 @app.command()
@@ -208,10 +344,16 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")
         rs = load_region_set(sc.region_set, profiles=dict(sc.grid.profiles) or None, check_polygons=True)
         sc_quick = sc.model_copy(update={"time": sc.time.model_copy(update={"mode": "annual"})})
         md, infos = build_model_data(sc_quick, rs, file=str(scenario))
+        # the size solve would refuse, estimated for the scenario's own time mode
+        from optimizer.adapter import check_model_size, estimate_model_size
+        from optimizer.solve import MAX_COLUMNS, MAX_INTEGER_COLUMNS
+
+        size = estimate_model_size(sc, md.groups, md.sites, md.regions, md.corridors)
+        check_model_size(size, str(scenario), MAX_COLUMNS, MAX_INTEGER_COLUMNS)
         out.print(
             f"[green]ok[/]: {scenario}: scenario '{sc.name}' on region set '{rs.name}' ({rs.currency}); "
             f"{len(infos)} clusters in {len(md.groups)} groups, {len(md.sites)} candidate sites, "
-            f"time mode {sc.time.mode}"
+            f"time mode {sc.time.mode} (~{size['columns']:,} columns, ~{size['rows']:,} rows)"
         )
         return 0
 
@@ -329,29 +471,198 @@ def map_cmd(
     quantity: Annotated[
         str, typer.Option("--quantity", help="added_load_mw | green_share | gap_mw | price_per_mwh | ef_t_per_mwh")
     ] = "added_load_mw",
-    fmt: Annotated[str, typer.Option("--format", help="png | svg | html")] = "png",
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="png | svg | html (default: siting_map.png and .html)")
+    ] = None,
     lang: Annotated[str, typer.Option("--lang", help="en | zh")] = "en",
 ) -> None:
-    """Re-draw the maps of a finished run."""
+    """Re-draw the maps of a finished run from its files."""
     from geodata import load_region_set, maps
 
     def _run():
-        if fmt not in ("png", "svg", "html"):
+        if fmt not in (None, "png", "svg", "html"):
             raise ScenarioError("command line", [("--format", f"'{fmt}' is not one of png, svg, html")])
         if quantity not in maps.QUANTITIES:
             raise ScenarioError(
                 "command line", [("--quantity", f"'{quantity}' is not one of {', '.join(maps.QUANTITIES)}")]
             )
+        if lang not in ("en", "zh"):
+            raise ScenarioError("command line", [("--lang", f"'{lang}' is not one of en, zh")])
         if not (run_dir / "summary.json").exists():
             raise ScenarioError(str(run_dir), [("", "not a finished run folder (no summary.json)")])
         tables, summary = maps.read_run(run_dir)
-        rs = load_region_set(summary.get("region_set", "china"), check_polygons=False)
-        if fmt == "html":
-            p = maps.interactive_map(rs, tables, summary, run_dir / "siting_map.html")
+        if not summary.get("region_set"):
+            status = summary.get("status", "unknown")
+            raise ScenarioError(str(run_dir / "summary.json"), [("region_set", f"missing (run status: {status})")])
+        rs = load_region_set(summary["region_set"], check_polygons=False)
+        if fmt is None:
+            paths = list(maps.write_maps(run_dir, rs, quantity=quantity, lang=lang).values())
+        elif fmt == "html":
+            paths = [
+                maps.interactive_map(rs, tables, summary, run_dir / "siting_map.html", quantity=quantity, lang=lang)
+            ]
         else:
-            p = maps.static_map(
-                rs, tables, summary, run_dir / f"siting_map.{fmt}", quantity=quantity, fmt=fmt, lang=lang
+            paths = [
+                maps.static_map(
+                    rs, tables, summary, run_dir / f"siting_map.{fmt}", quantity=quantity, fmt=fmt, lang=lang
+                )
+            ]
+        for p in paths:
+            out.print(f"wrote {p}")
+        return 0
+
+    guarded(_run)
+
+
+@app.command()
+def pareto(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (replaced atomically)")],
+    points: Annotated[int, typer.Option("--points", help="Frontier points incl. the two anchors (≥ 2)")] = 5,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=0, help="Local Dask worker processes (0: sequential)")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Existing Dask scheduler, e.g. tcp://host:8786")
+    ] = None,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="HiGHS threads per point solve")] = 1,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds per point solve")] = None,
+    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative gap per point solve")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Cost–carbon Pareto frontier (ε-constraint): min-cost, min-carbon, then N−2 carbon-capped cost solves."""
+    from optimizer.errors import EXIT_INFEASIBLE
+    from optimizer.pareto import run_pareto
+    from optimizer.scenario import load_scenario
+    from optimizer.sweep import progress_bar
+
+    def _run():
+        sc = load_scenario(scenario)
+        with progress_bar(err, quiet) as bar:
+            task = bar.add_task(f"pareto {sc.name}", total=points)
+
+            def _point(row):
+                bar.advance(task)
+                if row["status"] != "optimal" and not quiet:
+                    bar.console.print(f"[yellow]{row['point']} {row['kind']}: {row['status']}[/] {row['message']}")
+
+            res = run_pareto(
+                sc,
+                points,
+                out_dir,
+                file=str(scenario),
+                workers=workers,
+                scheduler=scheduler,
+                threads=threads,
+                time_limit_s=time_limit,
+                mip_gap=mip_gap,
+                on_point=_point,
             )
+        if not quiet:
+            t = Table(title=f"{sc.name}: cost–carbon frontier ({res.accounting.replace('_', '-')})")
+            for c in ("point", "kind", "carbon tCO2/yr", f"cost M{res.currency}/yr", "status", "placement"):
+                t.add_column(c, justify="right" if "/yr" in c else "left", overflow="fold")
+            for r in res.table.itertuples(index=False):
+                t.add_row(
+                    r.point,
+                    r.kind,
+                    "" if pd.isna(r.carbon_t) else f"{r.carbon_t:,.0f}",
+                    "" if pd.isna(r.cost) else f"{r.cost:,.1f}",
+                    r.status,
+                    r.placement if isinstance(r.placement, str) else (r.message or ""),
+                )
+            out.print(t)
+            for n in res.notes:
+                out.print(f"[yellow]note:[/] {n}")
+            out.print(f"{points} points in {res.wall_s:.1f} s; results written to [bold]{out_dir}[/]")
+        if not res.anchors_ok and (res.table.status == "infeasible").any():
+            err.print("[bold red]error:[/] infeasible: the scenario has no feasible placement (see pareto.csv)")
+            return EXIT_INFEASIBLE
+        return 0
+
+    guarded(_run)
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep YAML file (base scenario + parameters)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (points/ are kept as they finish)")],
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=0, help="Local Dask worker processes (0: sequential)")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Existing Dask scheduler, e.g. tcp://host:8786")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip points already done in --out")] = False,
+    run_dirs: Annotated[bool, typer.Option("--run-dirs", help="Also write a full run folder per point")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Solve every point of a policy sweep (in parallel on Dask) into sweep.parquet / sweep.csv."""
+    from optimizer.sweep import progress_bar, run_sweep
+    from optimizer.sweepfile import check_against_region_set, load_sweep
+
+    def _run():
+        sw = load_sweep(sweep_file)
+        check_against_region_set(sw)
+        with progress_bar(err, quiet) as bar:
+            task = bar.add_task(f"sweep {sw.spec.name}", total=len(sw.points))
+
+            def _start(total, done):
+                bar.update(task, completed=done)
+                if done and not quiet:
+                    bar.console.print(f"resuming: {done} of {total} points already done")
+
+            def _point(rec):
+                bar.advance(task)
+                if rec["status"] != "optimal" and not quiet:
+                    msg = (rec.get("message") or "").splitlines()[0] if rec.get("message") else ""
+                    bar.console.print(f"[yellow]{rec['point_id']}: {rec['status']}[/] {msg}", highlight=False)
+
+            try:
+                res = run_sweep(
+                    sw,
+                    out_dir,
+                    workers=workers,
+                    scheduler=scheduler,
+                    resume=resume,
+                    run_dirs=run_dirs,
+                    on_start=_start,
+                    on_point=_point,
+                )
+            except KeyboardInterrupt:
+                _fail(130, f"interrupted; finished points are kept in {out_dir}/points (continue with --resume)")
+        if not quiet:
+            counts = ", ".join(f"{v} {k}" for k, v in sorted(res.counts.items()))
+            out.print(
+                f"{len(sw.points)} points ({counts}); solved {len(res.solved)} in {res.wall_s:.1f} s "
+                f"({res.executor.get('executor')}, {res.executor.get('workers')} workers); "
+                f"results in [bold]{out_dir}[/]/sweep.parquet and sweep.csv"
+            )
+        return 0
+
+    guarded(_run)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="Folder of a finished solve, sweep or Pareto run")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="HTML file (default: DIR/report.html)")] = None,
+    points: Annotated[
+        bool, typer.Option("--points", help="Sweep/Pareto: also write a report in every point's run folder")
+    ] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Map labels: en | zh")] = "en",
+) -> None:
+    """Write a self-contained report.html: maps, costs, emissions, green shares, regional gaps (sweep/Pareto:
+    frontier and parameter charts)."""
+    from geodata.report import write_report
+
+    def _run():
+        if lang not in ("en", "zh"):
+            raise ScenarioError("command line", [("--lang", f"'{lang}' is not one of en, zh")])
+        try:
+            p = write_report(run_dir, out_file, lang=lang, points=points)
+        except FileNotFoundError as exc:
+            raise ScenarioError(str(run_dir), [("", str(exc))]) from None
         out.print(f"wrote {p}")
         return 0
 

@@ -18,6 +18,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 INF = highspy.kHighsInf
@@ -42,41 +43,105 @@ class HighsRun:
 
 def compile_to_highs(m: pyo.ConcreteModel, h: highspy.Highs):
     """Compile the active objective/constraints of ``m`` and pass them to ``h``; returns the compiler info."""
-    info = LinearStandardFormCompiler().write(m, mixed_form=True)
-    cols = info.columns
-    n, nrow = len(cols), len(info.rows)
-    lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = nrow
-    c = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n)
-    lp.col_cost_ = np.asarray(c, dtype=float)
-    lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-    lower = np.empty(n)
-    upper = np.empty(n)
-    integer = np.zeros(n, dtype=bool)
-    for j, v in enumerate(cols):
-        lb, ub = v.lb, v.ub
-        lower[j] = -INF if lb is None else lb
-        upper[j] = INF if ub is None else ub
-        integer[j] = v.is_integer() or v.is_binary()
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    rhs = np.asarray(info.rhs, dtype=float)
-    mult = np.fromiter((r[1] for r in info.rows), dtype=float, count=nrow)
-    lp.row_lower_ = np.where(mult <= 0, rhs, -INF)
-    lp.row_upper_ = np.where(mult >= 0, rhs, INF)
-    A = info.A.tocsc()
-    A.sort_indices()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = n
-    lp.a_matrix_.num_row_ = nrow
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    if integer.any():
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
-    h.passModel(lp)
-    return info
+    return _compile(m, h)[0]
+
+
+def _compile(m: pyo.ConcreteModel, h: highspy.Highs):
+    """(compiler info, whether any column is integer). The GC is paused: see :func:`optimizer.model.build_model`."""
+    with PauseGC():
+        info = LinearStandardFormCompiler().write(m, mixed_form=True)
+        cols = info.columns
+        n, nrow = len(cols), len(info.rows)
+        lp = highspy.HighsLp()
+        lp.num_col_ = n
+        lp.num_row_ = nrow
+        c = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n)
+        lp.col_cost_ = np.asarray(c, dtype=float)
+        lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+        bounds = [v.bounds for v in cols]
+        lp.col_lower_ = np.array([-INF if b[0] is None else b[0] for b in bounds], dtype=float)
+        lp.col_upper_ = np.array([INF if b[1] is None else b[1] for b in bounds], dtype=float)
+        # integrality by domain (a few domain objects are shared by every column), not a property call per column
+        is_int_domain: dict[int, bool] = {}
+        integer = np.zeros(n, dtype=bool)
+        for j, v in enumerate(cols):
+            d = v.domain
+            flag = is_int_domain.get(id(d))
+            if flag is None:
+                flag = is_int_domain[id(d)] = bool(v.is_integer() or v.is_binary())
+            integer[j] = flag
+        rhs = np.asarray(info.rhs, dtype=float)
+        mult = np.fromiter((r[1] for r in info.rows), dtype=float, count=nrow)
+        lp.row_lower_ = np.where(mult <= 0, rhs, -INF)
+        lp.row_upper_ = np.where(mult >= 0, rhs, INF)
+        A = info.A.tocsc()
+        A.sort_indices()
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_ = n
+        lp.a_matrix_.num_row_ = nrow
+        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = A.indices.astype(np.int32)
+        lp.a_matrix_.value_ = A.data.astype(float)
+        if integer.any():
+            lp.integrality_ = [
+                highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer
+            ]
+        h.passModel(lp)
+    return info, bool(integer.any())
+
+
+def _new_highs(threads: int, time_limit: float, mip_gap: float, seed: int, log_file) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(log_file))
+    h.setOptionValue("log_to_console", False)
+    if log_file:
+        h.setOptionValue("log_file", str(log_file))
+    h.setOptionValue("threads", int(threads))
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.setOptionValue("random_seed", int(seed))
+    return h
+
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+    highspy.HighsModelStatus.kInterrupt: "interrupted",
+    highspy.HighsModelStatus.kModelEmpty: "optimal",
+}
+
+
+def _outcome(h: highspy.Highs, info, is_mip: bool, runtime_s: float, compile_s: float) -> HighsRun:
+    """Read HiGHS's status and solution; load the solution into the Pyomo variables when there is one."""
+    status = h.getModelStatus()
+    inf = h.getInfo()
+    has_sol = inf.primal_solution_status == 2  # kSolutionStatusFeasible
+    if status == highspy.HighsModelStatus.kModelEmpty:
+        has_sol = True
+    obj = bound = gap = None
+    if has_sol:
+        vals = np.asarray(h.getSolution().col_value, dtype=float).tolist()
+        with PauseGC():
+            for v, x in zip(info.columns, vals, strict=True):
+                v.set_value(x, skip_validation=True)
+            for v, expr in info.eliminated_vars:
+                v.set_value(float(pyo.value(expr)), skip_validation=True)
+        obj = float(inf.objective_function_value)
+        bound = float(inf.mip_dual_bound) if is_mip else obj
+        gap = float(inf.mip_gap) if is_mip else 0.0
+    return HighsRun(
+        status=_STATUS.get(status, "error"),
+        has_solution=has_sol,
+        objective=obj,
+        bound=bound,
+        gap=gap,
+        runtime_s=runtime_s,
+        compile_s=compile_s,
+        model_status=h.modelStatusToString(status),
+    )
 
 
 def run_highs(
@@ -90,59 +155,115 @@ def run_highs(
     keep: bool = False,
 ) -> HighsRun:
     """Solve ``m`` (minimisation) with HiGHS and load the solution into its variables when there is one."""
+    from optimizer.solve import native_solve, use_threads  # process-wide HiGHS thread pool, signal handling
+
     t0 = time.perf_counter()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(log_file))
-    h.setOptionValue("log_to_console", False)
-    if log_file:
-        h.setOptionValue("log_file", str(log_file))
-    h.setOptionValue("threads", int(threads))
-    h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.setOptionValue("random_seed", int(seed))
+    use_threads(threads)
+    h = _new_highs(threads, time_limit, mip_gap, seed, log_file)
     try:
-        info = compile_to_highs(m, h)
+        info, is_mip = _compile(m, h)
     except InfeasibleConstraintException as exc:  # a row with only fixed variables is violated (fixed plans)
         return HighsRun("infeasible", False, None, None, None, 0.0, time.perf_counter() - t0, model_status=str(exc))
     t1 = time.perf_counter()
-    h.run()
-    status = h.getModelStatus()
-    inf = h.getInfo()
-    st = {
-        highspy.HighsModelStatus.kOptimal: "optimal",
-        highspy.HighsModelStatus.kTimeLimit: "time_limit",
-        highspy.HighsModelStatus.kInfeasible: "infeasible",
-        highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
-        highspy.HighsModelStatus.kUnbounded: "unbounded",
-        highspy.HighsModelStatus.kInterrupt: "interrupted",
-        highspy.HighsModelStatus.kModelEmpty: "optimal",
-    }.get(status, "error")
-    has_sol = inf.primal_solution_status == 2  # kSolutionStatusFeasible
-    if status == highspy.HighsModelStatus.kModelEmpty:
-        has_sol = True
-    obj = bound = gap = None
-    if has_sol:
-        vals = np.asarray(h.getSolution().col_value, dtype=float)
-        for v, x in zip(info.columns, vals, strict=True):
-            v.set_value(float(x), skip_validation=True)
-        for v, expr in info.eliminated_vars:
-            v.set_value(float(pyo.value(expr)), skip_validation=True)
-        obj = float(inf.objective_function_value)
-        is_mip = bool(len(h.getLp().integrality_))
-        bound = float(inf.mip_dual_bound) if is_mip else obj
-        gap = float(inf.mip_gap) if is_mip else 0.0
-    run = HighsRun(
-        status=st,
-        has_solution=has_sol,
-        objective=obj,
-        bound=bound,
-        gap=gap,
-        runtime_s=float(h.getRunTime()),
-        compile_s=t1 - t0,
-        model_status=h.modelStatusToString(status),
-    )
+    with native_solve():
+        h.run()
+    run = _outcome(h, info, is_mip, float(h.getRunTime()), t1 - t0)
     if keep:
         run.highs = h
         run.row_names = [r[0].name for r in info.rows]
         run.col_names = [v.name for v in info.columns]
     return run
+
+
+class PersistentHighs:
+    """A model compiled once and kept in one HiGHS instance: change right-hand sides or bounds, solve again.
+
+    For Pareto points, sweeps and what-ifs where only a constraint's bounds (a carbon cap, a certificate supply
+    limit) or variable bounds change, this skips the model data, the Pyomo build and the handoff on every point
+    after the first — typically 10–30 % of a representative-days solve and most of an annual one (measured in
+    ``benchmarks/reuse.py``). After each :meth:`solve` the solution is in the Pyomo variables, as after
+    :func:`run_highs`, so ``optimizer.results.extract_tables`` reads it unchanged. With ``warm_start`` the previous
+    point's solution is offered to HiGHS as a starting incumbent (used when still feasible, e.g. when a cap is
+    loosened). Not thread-safe; one instance per worker::
+
+        m = build_model(md)                        # md with carbon_cap_kt set, so the model has the row
+        ph = PersistentHighs(m, threads=2, mip_gap=0.005)
+        for cap in caps:
+            ph.set_constraint_bounds(m.carbon_cap, upper=cap)
+            run = ph.solve()
+    """
+
+    def __init__(
+        self,
+        m: pyo.ConcreteModel,
+        *,
+        threads: int = 2,
+        time_limit: float = 300.0,
+        mip_gap: float = 0.005,
+        seed: int = 0,
+        log_file: str | None = None,
+    ):
+        t0 = time.perf_counter()
+        self.m = m
+        self.highs = _new_highs(threads, time_limit, mip_gap, seed, log_file)
+        self.info, self.is_mip = _compile(m, self.highs)
+        self.compile_s = time.perf_counter() - t0
+        mult = np.fromiter((r[1] for r in self.info.rows), dtype=float, count=len(self.info.rows))
+        rhs = np.asarray(self.info.rhs, dtype=float)
+        self._row_lower = np.where(mult <= 0, rhs, -INF)
+        self._row_upper = np.where(mult >= 0, rhs, INF)
+        self._rows: dict[int, list[tuple[int, int, float]]] | None = None
+        self._cols: dict[int, int] | None = None
+        self._solutions = 0
+
+    def _row_map(self) -> dict[int, list[tuple[int, int, float]]]:
+        """id(constraint data) → [(row, sense, offset)]: a compiled row is ``body − offset`` against its rhs."""
+        if self._rows is None:
+            self._rows = {}
+            for i, (con, sense) in enumerate(self.info.rows):
+                bound = con.upper if sense >= 0 else con.lower
+                offset = float(pyo.value(bound)) - float(self.info.rhs[i])
+                self._rows.setdefault(id(con), []).append((i, sense, offset))
+        return self._rows
+
+    def set_constraint_bounds(self, con, lower: float | None = None, upper: float | None = None) -> None:
+        """Give the (already compiled) constraint ``con`` new bounds, in HiGHS and in the Pyomo model.
+
+        Only the side(s) the row had when compiled can change (a ``≤`` row takes a new ``upper``).
+        """
+        rows = self._row_map().get(id(con))
+        if not rows:
+            raise KeyError(f"constraint {con.name} is not a row of the compiled model")
+        for i, sense, offset in rows:
+            if sense >= 0 and upper is not None:
+                self._row_upper[i] = upper - offset
+            if sense <= 0 and lower is not None:
+                self._row_lower[i] = lower - offset
+            self.highs.changeRowBounds(i, float(self._row_lower[i]), float(self._row_upper[i]))
+        con.set_value((con.lower if lower is None else lower, con.body, con.upper if upper is None else upper))
+
+    def set_var_bounds(self, var, lower: float | None, upper: float | None) -> None:
+        """New bounds of a variable that is a column of the compiled model (None = unbounded on that side)."""
+        if self._cols is None:
+            self._cols = {id(v): j for j, v in enumerate(self.info.columns)}
+        j = self._cols.get(id(var))
+        if j is None:
+            raise KeyError(f"variable {var.name} is not a column of the compiled model (fixed when compiled?)")
+        self.highs.changeColBounds(j, -INF if lower is None else lower, INF if upper is None else upper)
+        var.setlb(lower)
+        var.setub(upper)
+
+    def solve(self, *, warm_start: bool = True) -> HighsRun:
+        """Solve the current model; the solution (if any) is loaded into the Pyomo variables."""
+        h = self.highs
+        if warm_start and self._solutions:
+            sol = h.getSolution()
+            if sol.value_valid:
+                h.setSolution(sol)
+        before = float(h.getRunTime())
+        h.run()
+        run = _outcome(
+            h, self.info, self.is_mip, float(h.getRunTime()) - before, 0.0 if self._solutions else self.compile_s
+        )
+        self._solutions += 1
+        return run

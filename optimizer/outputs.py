@@ -1,18 +1,22 @@
 """Output files of a run, written atomically (DESIGN.md §3).
 
 Files are first written into a hidden sibling folder ``.DIR.partial-<pid>``; only when every file is there does
-the folder replace ``DIR`` (the old one is moved aside and removed). An interrupted run leaves the partial
-folder — clearly named and never mistaken for a result — and ``DIR`` untouched.
+the folder replace ``DIR`` (the old one is moved aside and removed). An interrupted run (Ctrl-C, SIGTERM) removes
+the partial folder and leaves ``DIR`` untouched; a run killed outright leaves only the hidden partial folder with an
+``INCOMPLETE`` marker, never a half-written file under a final name (see :func:`atomic_dir`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import platform
 import shutil
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
@@ -121,20 +125,55 @@ def build_summary(result) -> dict:
     )
 
 
-def manifest(result, scenario_path: str | None, extra: dict | None = None) -> dict:
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def data_versions(region_set=None, scenario=None) -> dict:
+    """What the result was computed from: the region set's files (SHA-256 each, and one digest over all) and any
+    measured profiles the scenario names."""
+    out: dict = {}
+    if region_set is not None:
+        folder = Path(region_set.path)
+        files = {p.name: _sha256(p) for p in sorted(folder.glob("*")) if p.is_file() and p.suffix in (".csv", ".yaml")}
+        digest = hashlib.sha256("".join(f"{k}:{v};" for k, v in files.items()).encode()).hexdigest()
+        out["region_set"] = {
+            "name": region_set.name,
+            "path": str(folder),
+            "sha256": digest,
+            "files": files,
+            "weather_year": region_set.meta.get("weather_year"),
+        }
+    if scenario is not None and scenario.grid.profiles:
+        out["profiles"] = {
+            k: {"path": v, "sha256": _sha256(Path(v)) if Path(v).is_file() else None}
+            for k, v in sorted(scenario.grid.profiles.items())
+        }
+    return out
+
+
+def manifest(result, scenario_path: str | None, extra: dict | None = None, region_set=None) -> dict:
+    """Everything needed to reproduce a result: scenario (file hash and resolved form), package and data versions,
+    the solver options actually used (command-line overrides applied) and the solver log."""
     sc = result.scenario
+    raw = Path(scenario_path) if scenario_path else None
+    solver = {**json.loads(sc.solver.model_dump_json()), **(getattr(result, "solver_options", None) or {})}
     return _clean(
         {
             "scenario": scenario_path,
             "scenario_sha256": sc.digest(),
+            "scenario_file_sha256": _sha256(raw) if raw is not None and raw.is_file() else None,
             "scenario_resolved": json.loads(sc.model_dump_json()),
             "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "command": [Path(sys.argv[0]).name, *sys.argv[1:]] if sys.argv else [],
             "versions": versions(),
+            "data": data_versions(region_set, sc),
             "platform": {"system": platform.system(), "machine": platform.machine(), "cpus": os.cpu_count()},
-            "solver": {
-                "name": "HiGHS (highspy, in memory via pyomo.contrib.solver)",
-                **json.loads(sc.solver.model_dump_json()),
-            },
+            "solver": {"name": "HiGHS (highspy, in memory)", **solver},
             "solver_log": "solver.log" if result.solver_log else None,
             "timings_s": result.timings_s,
             "data_note": "wind profiles synthetic (seeded); solar pvlib clear-sky scaled to observed hours",
@@ -147,28 +186,95 @@ def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+INCOMPLETE = "INCOMPLETE"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _clean_stale(out: Path) -> None:
+    """Remove leftovers of runs into ``out`` whose process is gone (killed outright, e.g. SIGKILL).
+
+    A ``.DIR.old-<pid>`` of a dead process with no ``DIR`` beside it is the previous good result caught between
+    the two renames of the swap: it is put back.
+    """
+    for p in sorted(out.parent.glob(f".{out.name}.*-*")):
+        kind, _, pid = p.name.removeprefix(f".{out.name}.").rpartition("-")
+        if kind not in ("partial", "old") or not pid.isdigit() or int(pid) == os.getpid() or _pid_alive(int(pid)):
+            continue
+        if kind == "old" and not out.exists():
+            os.replace(p, out)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+@contextmanager
+def _signals_deferred():
+    """Hold SIGINT/SIGTERM for the duration of the block and deliver them after it (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    olds = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        olds[sig] = signal.signal(sig, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        for sig, h in olds.items():
+            signal.signal(sig, h if h is not None else signal.SIG_DFL)
+        for sig in held:
+            signal.raise_signal(sig)
+
+
 @contextmanager
 def atomic_dir(out: str | Path):
-    """Yield a temporary folder that replaces ``out`` only if the block finishes without an exception."""
+    """Yield a temporary folder that replaces ``out`` only if the block finishes without an exception.
+
+    The temporary folder ``.DIR.partial-<pid>`` carries an ``INCOMPLETE`` marker from its first moment until the
+    swap. On an exception (including Ctrl-C / SIGTERM) it is removed and ``DIR`` is left as it was; a process
+    killed outright leaves only the hidden, marked partial folder, which the next run into ``DIR`` removes. The
+    swap (old ``DIR`` aside, new one in) runs with SIGINT/SIGTERM deferred, so no interruption can fall between
+    the two renames: ``DIR`` is always either the previous complete result or the new complete one.
+    """
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale(out)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
+    (tmp / INCOMPLETE).write_text(
+        f"unfinished gridsite run (pid {os.getpid()}, started {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}) for "
+        f"{out.name}; not a result, safe to delete\n",
+        encoding="utf-8",
+    )
     try:
         yield tmp
     except BaseException:
         # leave nothing that looks like a result: the partial folder is removed
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    try:
+        with _signals_deferred():  # a held signal is delivered on leaving the block, after the swap
+            (tmp / INCOMPLETE).unlink()
+            if out.exists():
+                os.replace(out, old)
+            os.replace(tmp, out)
+    finally:
+        if old.exists():
+            if out.exists():
+                shutil.rmtree(old, ignore_errors=True)
+            else:  # the swap failed half-way: put the previous result back
+                os.replace(old, out)
 
 
 def write_tables(result, folder: Path) -> None:
@@ -215,7 +321,7 @@ def write_run(
             shutil.copyfile(log_src, tmp / "solver.log")
         if maps:
             draw_maps(result, region_set, tmp, warn=warn)
-        write_json(tmp / "manifest.json", manifest(result, scenario_path))
+        write_json(tmp / "manifest.json", manifest(result, scenario_path, region_set=region_set))
     return Path(out)
 
 

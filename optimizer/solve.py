@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,6 @@ import pyomo.environ as pyo
 from geodata import load_region_set
 from geodata.regionset import RegionSet
 from optimizer.adapter import ClusterInfo, build_model_data
-from optimizer.errors import InfeasibleError
 from optimizer.highs_direct import run_highs
 from optimizer.model import build_model
 from optimizer.modeldata import ModelData
@@ -23,10 +24,55 @@ from optimizer.scenario import Scenario, ScenarioError
 
 #: Models above this many columns are refused before building (this machine: 2 cores, 24 GiB).
 MAX_COLUMNS = 4_000_000
+#: ... or above this many integer columns (clusters × allowed sites; identical clusters share one).
+MAX_INTEGER_COLUMNS = 100_000
 
 
 class TimeLimitError(RuntimeError):
     """The time limit was reached before any feasible placement was found (exit 4)."""
+
+
+_THREADS = {"current": None}
+_THREADS_LOCK = threading.Lock()
+
+
+def use_threads(threads: int) -> None:
+    """Make HiGHS's process-wide thread pool match ``threads`` before a run.
+
+    HiGHS creates its global scheduler at the first run in a process; a later run asking for another thread
+    count fails ("Not Set", no solution) unless the scheduler is reset. Sweeps, notebooks and tests solve many
+    scenarios with different ``solver.threads`` in one process, so reset when the count changes.
+    """
+    import highspy
+
+    with _THREADS_LOCK:
+        if _THREADS["current"] not in (None, threads):
+            highspy.Highs.resetGlobalScheduler(True)
+        _THREADS["current"] = threads
+
+
+_NATIVE = {"depth": 0}
+
+
+@contextmanager
+def native_solve():
+    """Mark the block as running HiGHS, whose native code holds off Python signal handlers until it returns.
+
+    :func:`optimizer.cli.guarded` uses :func:`in_native_solve` to end the process promptly on Ctrl-C / SIGTERM
+    during a long solve (HiGHS does not poll interrupt callbacks inside its MIP root LP); nothing is being
+    written at that point, so no output folder is affected.
+    """
+    with _THREADS_LOCK:
+        _NATIVE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _THREADS_LOCK:
+            _NATIVE["depth"] -= 1
+
+
+def in_native_solve() -> bool:
+    return _NATIVE["depth"] > 0
 
 
 @dataclass
@@ -50,6 +96,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     solver_log: str = ""
     fixed_plan: bool = False
+    solver_options: dict = field(default_factory=dict)  # the HiGHS options actually used (overrides applied)
 
     @property
     def assignments(self) -> pd.DataFrame:
@@ -77,12 +124,14 @@ def solve(
     write_lp: str | Path | None = None,
     log_file: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    iis: bool = False,
 ) -> Result:
     """Place every cluster of ``scenario`` at least cost (or carbon) and return a :class:`Result`.
 
     Raises :class:`ScenarioError` (bad input, exit 2), :class:`InfeasibleError` (exit 3, with a diagnosis) and
     :class:`TimeLimitError` (exit 4: no feasible placement within the limit). ``fix`` maps cluster ids to
-    site ids: the plan is evaluated instead of optimised.
+    site ids: the plan is evaluated instead of optimised. ``iis``: on infeasibility also ask HiGHS for an
+    irreducible infeasible subset (``InfeasibleReport.iis``).
     """
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
@@ -90,7 +139,9 @@ def solve(
         say(f"loading region set '{scenario.region_set}'")
         region_set = load_region_set(scenario.region_set, profiles=dict(scenario.grid.profiles) or None)
     say(f"building model data ({scenario.time.mode}, {len(scenario.clusters)} cluster entries)")
-    md, infos = build_model_data(scenario, region_set, file=file, fixed_plan=fix)
+    md, infos = build_model_data(
+        scenario, region_set, file=file, fixed_plan=fix, max_size=(MAX_COLUMNS, MAX_INTEGER_COLUMNS)
+    )
     size = md.size()
     if size["columns"] > MAX_COLUMNS:
         raise ScenarioError(
@@ -122,14 +173,19 @@ def solve(
         "log_file": str(log_file) if log_file else None,
     }
     say("solving with HiGHS")
-    run = run_highs(m, **opts)
+    use_threads(cfg.threads)
+    with native_solve():
+        run = run_highs(m, **opts)
     highs_time = run.runtime_s
     handoff = run.compile_s
     if run.status in ("infeasible", "unbounded") and not run.has_solution:
-        from optimizer.diagnose import diagnose_infeasible
+        from optimizer.diagnose import explain_infeasible
 
         say("infeasible: diagnosing which policies or limits cannot be met")
-        raise InfeasibleError("no placement meets every policy and limit of this scenario", diagnose_infeasible(md))
+        hubs = set(region_set.hub_site_ids())
+        raise explain_infeasible(
+            md, time_limit=min(limit, 120.0), threads=cfg.threads, seed=cfg.seed, iis=iis, hub_sites=hubs
+        )
     if not run.has_solution:
         if run.status == "time_limit":
             raise TimeLimitError(f"time limit reached with no feasible placement (limit {limit:g} s)")
@@ -146,7 +202,8 @@ def solve(
         m.carbon_lexicographic = pyo.Constraint(expr=m.emissions <= e_star * (1 + 1e-6) + 1e-6)
         m.obj.deactivate()
         m.obj_cost = pyo.Objective(expr=m.total_cost, sense=pyo.minimize)
-        run2 = run_highs(m, **{**opts, "log_file": None})
+        with native_solve():
+            run2 = run_highs(m, **{**opts, "log_file": None})
         highs_time += run2.runtime_s
         handoff += run2.compile_s
         if run2.has_solution:
@@ -190,6 +247,7 @@ def solve(
         notes=notes,
         solver_log=str(log_file) if log_file else "",
         fixed_plan=fix is not None,
+        solver_options={k: v for k, v in opts.items() if k != "log_file"},
     )
 
 

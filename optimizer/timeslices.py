@@ -14,16 +14,26 @@ factors per region and slice, and the inference load shape per slice (mean 1 ove
 With ``segments`` (representative days only) each typical day is cut into that many segments of variable length
 (tsam segmentation, segment means): w = days × segment hours; storage then steps by the segment's duration.
 Capacity factors below 1e-4 are set to 0 (they only widen the coefficient range of the LP).
+
+Representative days are memoised in the process (sweeps and Pareto points reuse them) and cached on disk next to
+the profiles (``~/.cache/gridsite/slices``, see :func:`geodata.profiles.default_cache_dir`), keyed by a hash of
+the profiles, the options, this module's and ``optimizer.demand``'s source and the tsam version: a hit skips
+importing tsam and the clustering (~0.5–1 s) and returns the same numbers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import warnings
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, fields
+from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from optimizer import demand
 from optimizer.demand import diurnal_shape
 
 
@@ -66,12 +76,91 @@ def build_time_slices(
     days: int = 12,
     extreme_days: bool = True,
     segments: int | None = None,
+    cache_dir: str | Path | None = "default",
 ) -> TimeSlices:
-    """Cut 8760-h profiles (rows: hours, columns: region ids) into weighted slices for ``mode``."""
-    ts = _build(wind, solar, mode, days, extreme_days, segments)
+    """Cut 8760-h profiles (rows: hours, columns: region ids) into weighted slices for ``mode``.
+
+    ``cache_dir``: where representative days are cached (``"default"``: gridsite's cache folder; ``None``: none).
+    """
+    if mode != "representative_days":
+        return _finish(_build(wind, solar, mode, days, extreme_days, segments))
+    key = _slices_key(wind, solar, days, extreme_days, segments)
+    ts = _MEMO.get(key)
+    if ts is None:
+        if cache_dir == "default":
+            from geodata.profiles import default_cache_dir
+
+            cache_dir = default_cache_dir()
+        path = Path(cache_dir) / "slices" / f"{key}.npz" if cache_dir else None
+        ts = _read_slices(path) if path else None
+        if ts is None:
+            ts = _finish(_build(wind, solar, mode, days, extreme_days, segments))
+            if path:
+                _write_slices(path, ts)
+        _MEMO[key] = ts
+        while len(_MEMO) > 32:
+            _MEMO.popitem(last=False)
+    return _copy(ts)
+
+
+def _finish(ts: TimeSlices) -> TimeSlices:
     w = np.where(ts.wind < CF_EPS, 0.0, ts.wind)
     s = np.where(ts.solar < CF_EPS, 0.0, ts.solar)
     return TimeSlices(**{**ts.__dict__, "wind": w, "solar": s})
+
+
+_MEMO: OrderedDict[str, TimeSlices] = OrderedDict()
+_ARRAYS = ("weight", "month_hours", "wind", "solar", "inference_shape", "days_represented", "duration")
+
+
+def _slices_key(wind: pd.DataFrame, solar: pd.DataFrame, days: int, extreme_days: bool, segments) -> str:
+    """Hash of everything representative days depend on: profiles, options, code, tsam's version."""
+    h = hashlib.sha256()
+    for f in (Path(__file__), Path(demand.__file__)):
+        h.update(f.read_bytes())
+    h.update(f"{version('tsam')}|{version('numpy')}|{version('pandas')}|{days}|{extreme_days}|{segments}".encode())
+    for df in (wind, solar):
+        h.update("|".join(map(str, df.columns)).encode())
+        h.update(np.ascontiguousarray(df.index.asi8).tobytes())
+        h.update(np.ascontiguousarray(df.to_numpy(dtype=float)).tobytes())
+    return h.hexdigest()[:40]
+
+
+def _copy(ts: TimeSlices) -> TimeSlices:
+    """A TimeSlices whose arrays the caller may change without touching the memoised one."""
+    return TimeSlices(
+        **{f.name: getattr(ts, f.name) for f in fields(ts)}
+        | {a: None if getattr(ts, a) is None else getattr(ts, a).copy() for a in _ARRAYS}
+    )
+
+
+def _write_slices(path: Path, ts: TimeSlices) -> None:
+    from geodata.profiles import write_npz_atomic
+
+    arrays = {a: getattr(ts, a) for a in _ARRAYS if getattr(ts, a) is not None}
+    write_npz_atomic(
+        path,
+        **arrays,
+        labels=np.array(ts.labels),
+        regions=np.array(ts.regions),
+        meta=np.array([ts.mode, str(ts.period_length)]),
+    )
+
+
+def _read_slices(path: Path) -> TimeSlices | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            mode, period = (str(x) for x in z["meta"])
+            kw = {a: (z[a] if a in z.files else None) for a in _ARRAYS}
+            return TimeSlices(
+                mode=mode,
+                labels=tuple(str(x) for x in z["labels"]),
+                regions=tuple(str(x) for x in z["regions"]),
+                period_length=int(period),
+                **kw,
+            )
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def _build(wind, solar, mode, days, extreme_days, segments) -> TimeSlices:

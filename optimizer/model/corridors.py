@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from optimizer.model.linear import constraint_from, linear, var_grid
 from optimizer.modeldata import ModelData
 
 
@@ -33,17 +34,45 @@ def add_corridors(m: pyo.ConcreteModel, md: ModelData) -> None:
         outflow[c.a].append(c.id)
         inflow[c.b].append((c.id, 1.0 - c.loss))
     sites_of = md.region_sites
-    wind, solar = sl.wind, sl.solar
-    storage = md.storage
-
-    def _balance(_m, r, t):
-        i = ridx[r]
-        supply = wind[i, t] * _m.wind[r] + solar[i, t] * _m.solar[r]
-        supply = supply + sum(eff * _m.flow[e, t] for e, eff in inflow[r]) - sum(_m.flow[e, t] for e in outflow[r])
-        if storage:
-            supply = supply + _m.discharge[r, t] - _m.charge[r, t]
-        return supply >= sum(_m.green[s, t] for s in sites_of[r])
+    T = sl.n
+    wind = sl.wind.tolist()
+    solar = sl.solar.tolist()
+    flow = var_grid(m.flow, len(md.corridors), T)
+    col = {c.id: j for j, c in enumerate(md.corridors)}
+    green = var_grid(m.green, len(md.sites), T)
+    site_pos = {s: i for i, s in enumerate(md.sites)}
+    rpos = {r: i for i, r in enumerate(md.regions)}
+    if md.storage:
+        discharge = var_grid(m.discharge, len(md.regions), T)
+        charge = var_grid(m.charge, len(md.regions), T)
 
     active = [r for r in md.regions if sites_of[r] or outflow[r]]
+    rows = {}
+    for r in active:
+        i = ridx[r]
+        cf_w, cf_s, w_r, s_r = wind[i], solar[i], m.wind[r], m.solar[r]
+        ins = [(eff, flow[col[e]]) for e, eff in inflow[r]]
+        outs = [flow[col[e]] for e in outflow[r]]
+        greens = [green[site_pos[s]] for s in sites_of[r]]
+        if md.storage:
+            dis, cha = discharge[rpos[r]], charge[rpos[r]]
+        # supply_t = cf_w·wind + cf_s·solar + Σ_in eff·flow − Σ_out flow (+ discharge − charge)
+        if greens:  # Σ_s green − supply ≤ 0
+            for t in range(T):
+                terms = [(1, g[t]) for g in greens]
+                terms += [(-cf_w[t], w_r), (-cf_s[t], s_r)]
+                terms += [(-eff, f[t]) for eff, f in ins]
+                terms += [(1, f[t]) for f in outs]
+                if md.storage:
+                    terms += [(-1, dis[t]), (1, cha[t])]
+                rows[r, t] = (None, linear(terms), 0)
+        else:  # supply ≥ 0
+            for t in range(T):
+                terms = [(cf_w[t], w_r), (cf_s[t], s_r)]
+                terms += [(eff, f[t]) for eff, f in ins]
+                terms += [(-1, f[t]) for f in outs]
+                if md.storage:
+                    terms += [(1, dis[t]), (-1, cha[t])]
+                rows[r, t] = (0, linear(terms), None)
     m.R_green = pyo.Set(initialize=active, ordered=True)
-    m.green_balance = pyo.Constraint(m.R_green, m.T, rule=_balance)
+    constraint_from(m, "green_balance", rows, m.R_green, m.T)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from optimizer.model.linear import constraint_from, linear, var_grid
 from optimizer.modeldata import ModelData
 
 
@@ -26,15 +27,19 @@ def add_energy_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
     w = sl.weight.tolist()
     H = float(sl.weight.sum())
     I_ = float((sl.weight * sl.inference_shape).sum())
-    m.site_balance = pyo.Constraint(
-        m.S, m.T, rule=lambda _m, s, t: _m.green[s, t] <= _m.load_training[s] + shape[t] * _m.load_inference[s]
-    )
-    m.grid = pyo.Expression(
-        m.S, m.T, rule=lambda _m, s, t: _m.load_training[s] + shape[t] * _m.load_inference[s] - _m.green[s, t]
-    )
+    green = var_grid(m.green, len(md.sites), sl.n)
+    balance, grid = {}, {}
+    for i, s in enumerate(md.sites):
+        lt, li = m.load_training[s], m.load_inference[s]
+        for t in range(sl.n):  # green ≤ L_tr + shape·L_inf  ⇔  green − L_tr − shape·L_inf ≤ 0
+            balance[s, t] = (None, linear(((1, green[i, t]), (-1, lt), (-shape[t], li))), 0)
+            grid[s, t] = linear(((1, lt), (shape[t], li), (-1, green[i, t])))
+    constraint_from(m, "site_balance", balance, m.S, m.T)
+    m.grid = pyo.Expression(m.S, m.T, rule=lambda _m, s, t: grid[s, t])
     m.grid_energy = pyo.Expression(
         m.S,
-        rule=lambda _m, s: (
-            H * _m.load_training[s] + I_ * _m.load_inference[s] - sum(w[t] * _m.green[s, t] for t in range(sl.n))
+        rule=lambda _m, s: linear(
+            [(H, _m.load_training[s]), (I_, _m.load_inference[s])]
+            + [(-w[t], g) for t, g in enumerate(green[md.sites.index(s)])]
         ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.model.certificates import matching_periods
+from optimizer.model.linear import constraint_from, linear, var_grid
 from optimizer.modeldata import ModelData
 
 
@@ -31,18 +32,25 @@ def add_green_quota(m: pyo.ConcreteModel, md: ModelData) -> None:
     def _energy(_m, s, p):
         return H[p] * _m.load_training[s] + I_[p] * _m.load_inference[s]
 
-    def _quota(_m, s, p):
+    green = var_grid(m.green, len(md.sites), md.slices.n)
+    site_pos = {s: i for i, s in enumerate(md.sites)}
+    rows = {}
+    for s in covered:
         q = md.site_quota[s]
         rho = md.region_grid_green[md.site_region[s]] if md.grid_mix_counts else 0.0
-        # Σ W·green + ρ·Σ W·grid  with grid = load − green  →  Σ W·(1−ρ)·green + ρ·(H_p·L_tr + I_p·L_inf)
-        lhs = sum(W[t, p] * (1.0 - rho) * _m.green[s, t] for t in cols[p])
-        lhs = lhs + sum(_m.cert[r, s, p] for r in certs_of.get((s, p), []))
-        if rho > 0:
-            lhs = lhs + rho * _energy(_m, s, p)
-        return lhs >= q * _energy(_m, s, p)
+        lt, li, g = m.load_training[s], m.load_inference[s], green[site_pos[s]]
+        for p in periods:
+            # Σ W·green + ρ·Σ W·grid  with grid = load − green  →  Σ W·(1−ρ)·green + ρ·(H_p·L_tr + I_p·L_inf);
+            # the row is  q·(H_p·L_tr + I_p·L_inf) − lhs ≤ 0
+            terms = [(q * H[p], lt), (q * I_[p], li)]
+            terms += [(-(float(W[t, p]) * (1.0 - rho)), g[t]) for t in cols[p]]
+            terms += [(-1, m.cert[r, s, p]) for r in certs_of.get((s, p), [])]
+            if rho > 0:
+                terms += [(-(rho * H[p]), lt), (-(rho * I_[p]), li)]
+            rows[s, p] = (None, linear(terms), 0)
 
     m.QP = pyo.Set(initialize=[(s, p) for s in covered for p in periods], dimen=2, ordered=True)
-    m.green_quota = pyo.Constraint(m.QP, rule=_quota)
+    constraint_from(m, "green_quota", rows, m.QP)
     if md.cert_max_share < 1.0 and len(m.CERT):
         with_certs = [(s, p) for (s, p) in m.QP if certs_of.get((s, p))]
         m.cert_share_cap = pyo.Constraint(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from optimizer.model.linear import linear, var_grid
 from optimizer.modeldata import ModelData
 
 COST_TERMS = (
@@ -43,8 +44,10 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
         expr=sum(md.site_build[s] * md.site_pue[s] * groups[k].it_gw * groups[k].peak * m.build[k, s] for k, s in m.KS)
     )
     m.cost_grid_energy = pyo.Expression(expr=sum(md.site_price[s] * m.grid_energy[s] for s in m.S))
+    green = var_grid(m.green, len(md.sites), md.slices.n)
+    wt = w.tolist()
     m.cost_green_delivery = pyo.Expression(
-        expr=sum(float(w[t]) * md.green_charge * m.green[s, t] for s in m.S for t in m.T)
+        expr=linear((wt[t] * md.green_charge, g) for row in green for t, g in enumerate(row))
         if md.green_charge > 0
         else 0.0
     )
@@ -59,9 +62,12 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
         )
     else:
         m.cost_storage = pyo.Expression(expr=0.0)
-    m.cost_wheeling = pyo.Expression(
-        expr=sum(float(w[t]) * wheel[e] * m.flow[e, t] for e in m.E for t in m.T if wheel[e] > 0)
-    )
+    flow = var_grid(m.flow, len(md.corridors), md.slices.n)
+    wheeling = [
+        (wt[t] * wheel[c.id], f) for c, row in zip(md.corridors, flow, strict=True) if wheel[c.id] > 0
+        for t, f in enumerate(row)
+    ]
+    m.cost_wheeling = pyo.Expression(expr=linear(wheeling) if wheeling else 0)
     if md.cert_steps and hasattr(m, "cert_step"):
         prices = [p for _w, p in md.cert_steps]
         m.cost_certificates = pyo.Expression(expr=sum(prices[k] * m.cert_step[k] for k in m.CERT_STEP))

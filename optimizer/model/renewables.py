@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from optimizer.model.linear import constraint_from, linear, var_grid
 from optimizer.modeldata import ModelData
 
 
@@ -42,11 +43,18 @@ def add_storage(m: pyo.ConcreteModel, md: ModelData) -> None:
     m.charge = pyo.Var(m.R, m.T, domain=pyo.NonNegativeReals)
     m.discharge = pyo.Var(m.R, m.T, domain=pyo.NonNegativeReals)
     m.soc = pyo.Var(m.R, m.T, domain=pyo.NonNegativeReals)
-    m.storage_charge_limit = pyo.Constraint(m.R, m.T, rule=lambda _m, r, t: _m.charge[r, t] <= _m.battery_power[r])
-    m.storage_discharge_limit = pyo.Constraint(
-        m.R, m.T, rule=lambda _m, r, t: _m.discharge[r, t] <= _m.battery_power[r]
-    )
-    m.storage_energy_limit = pyo.Constraint(m.R, m.T, rule=lambda _m, r, t: _m.soc[r, t] <= _m.battery_energy[r])
+    R, nT = list(md.regions), md.slices.n
+    charge, discharge, soc = (var_grid(v, len(R), nT) for v in (m.charge, m.discharge, m.soc))
+    limits: dict[str, dict] = {"charge": {}, "discharge": {}, "energy": {}}
+    for i, r in enumerate(R):
+        bp, be = m.battery_power[r], m.battery_energy[r]
+        for t in range(nT):  # x ≤ cap  ⇔  x − cap ≤ 0
+            limits["charge"][r, t] = (None, linear(((1, charge[i, t]), (-1, bp))), 0)
+            limits["discharge"][r, t] = (None, linear(((1, discharge[i, t]), (-1, bp))), 0)
+            limits["energy"][r, t] = (None, linear(((1, soc[i, t]), (-1, be))), 0)
+    constraint_from(m, "storage_charge_limit", limits["charge"], m.R, m.T)
+    constraint_from(m, "storage_discharge_limit", limits["discharge"], m.R, m.T)
+    constraint_from(m, "storage_energy_limit", limits["energy"], m.R, m.T)
     m.storage_duration = pyo.Constraint(
         m.R, rule=lambda _m, r: _m.battery_energy[r] <= md.storage_duration_max * _m.battery_power[r]
     )
@@ -55,10 +63,11 @@ def add_storage(m: pyo.ConcreteModel, md: ModelData) -> None:
         start = (t // day) * day
         return start + (t - start - 1) % day
 
-    m.storage_soc = pyo.Constraint(
-        m.R,
-        m.T,
-        rule=lambda _m, r, t: (
-            _m.soc[r, t] == _m.soc[r, _prev(t)] + float(dur[t]) * (eta * _m.charge[r, t] - _m.discharge[r, t] / eta)
-        ),
-    )
+    inv = 1 / eta
+    balance = {}
+    for i, r in enumerate(R):
+        for t in range(nT):  # soc_t − soc_prev − d_t·(√η·charge − discharge/√η) = 0
+            d = float(dur[t])
+            terms = ((1, soc[i, t]), (-1, soc[i, _prev(t)]), (-(d * eta), charge[i, t]), (d * inv, discharge[i, t]))
+            balance[r, t] = (0, linear(terms), 0)
+    constraint_from(m, "storage_soc", balance, m.R, m.T)

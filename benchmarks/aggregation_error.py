@@ -1,0 +1,188 @@
+"""What representative days give up: typical-day solves against the hourly solve of the same reference case.
+
+Reference case (small enough to solve over all 8760 hours): a seeded portfolio of ~10 clusters (the harness's
+generator) on a handful of China hub clusters, in two policy variants:
+
+- ``annual``: 80 % green share at hub sites, annual matching, certificates tradable (the shipped default);
+- ``hourly``: 24/7 matching, 60 % of every hour's load green at hub sites (no certificates; batteries allowed).
+
+Each variant is solved hourly (8760 slices, the reference) and with 6, 12, 24 and 48 typical days (tsam,
+hierarchical, medoids with column means preserved, plus the lowest-wind and lowest-solar days as extreme days),
+and with 12 days cut into 8 segments. Reported per run: objective and its difference from the hourly objective,
+the placement (how many clusters sit at another site than in the hourly optimum), new wind/solar GW, model size and
+times. Each aggregated plan is then *re-evaluated hourly* (``solve(..., fix=plan)`` on the hourly model) — its
+regret, the extra true cost of deciding on typical days, is the figure a planner cares about::
+
+    python benchmarks/aggregation_error.py --out benchmarks/results/aggregation_error.csv
+    python benchmarks/aggregation_error.py --variants annual --modes rd6 rd12      # a subset
+
+Every solve runs in a fresh subprocess (the hourly models take a few GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import run as harness  # noqa: E402  (the harness in this folder)
+
+SITES = ["zhongwei", "qingyang", "horinger", "guian", "zhangjiakou"]
+MODES = ("hourly", "rd6", "rd12", "rd24", "rd48", "rd12s8")
+VARIANTS = {
+    "annual": {"min": 0.8, "applies_to": "hubs", "matching": "annual"},
+    "hourly": {"min": 0.6, "applies_to": "hubs", "matching": "hourly"},
+}
+
+
+def scenario(variant: str, mode: str, n_clusters: int, gap: float, time_limit: float) -> dict:
+    import cases
+
+    clusters = cases.portfolio("china", n_clusters, seed=7)
+    for c in clusters:  # the reference sites are western/northern: loosen latency budgets to keep all feasible
+        if "latency_ms" in c:
+            c["latency_ms"]["max"] = 40.0
+    return {
+        "name": f"aggregation-{variant}-{mode}",
+        "region_set": "china",
+        "year": 2025,
+        "time": cases.TIME_MODES[mode],
+        "sites": {"include": SITES},
+        "clusters": clusters,
+        "policy": {
+            "green_share": VARIANTS[variant],
+            "certificates": {"cross_region": True, "max_share": 1.0},
+            "carbon_price": 0,
+        },
+        "objective": {"mode": "cost"},
+        "solver": {"mip_gap": gap, "time_limit_s": time_limit, "threads": 2, "seed": 0},
+    }
+
+
+def worker(spec: dict) -> dict:
+    """Solve one (variant, mode[, fixed plan]) in this process."""
+    from optimizer import parse_scenario, solve
+
+    sc = parse_scenario(scenario(spec["variant"], spec["mode"], spec["clusters"], spec["gap"], spec["time_limit"]))
+    t0 = time.perf_counter()
+    res = solve(sc, fix=spec.get("fix"))
+    wall = time.perf_counter() - t0
+    sites = res.tables["sites"]
+    regions = res.tables["regions"]
+    out = {
+        "status": res.status,
+        "objective": res.objective,
+        "total_cost": res.total_cost,
+        "mip_gap": res.mip_gap,
+        "slices": res.model_size.get("slices"),
+        "columns": res.model_size.get("columns"),
+        "rows": res.model_size.get("rows"),
+        "wall_s": wall,
+        **{f"{k}_s": v for k, v in res.timings_s.items()},
+        "placement": res.placement(),
+        "emissions_t": res.emissions_t.get("location_based"),
+        "grid_gwh": float(sites["grid_gwh"].sum()) if "grid_gwh" in sites else None,
+        "peak_rss_mb": harness.peak_rss_mb(),
+    }
+    for col in ("new_wind_mw", "new_solar_mw", "battery_mw"):
+        if col in regions:
+            out[col] = float(regions[col].sum())
+    for k, v in res.cost_breakdown.items():
+        out[f"cost_{k}"] = v
+    return out
+
+
+def sub(spec: dict, timeout: float) -> dict:
+    p = subprocess.run(
+        [sys.executable, __file__, "--worker", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+    if p.returncode:
+        return {"error": (p.stderr.strip().splitlines() or ["?"])[-1][:300]}
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--variants", nargs="*", default=list(VARIANTS))
+    ap.add_argument("--modes", nargs="*", default=list(MODES[1:]), help="aggregated modes (hourly always runs)")
+    ap.add_argument("--clusters", type=int, default=10)
+    ap.add_argument("--gap", type=float, default=1e-4, help="MIP gap of every solve (tight: compare optima)")
+    ap.add_argument("--time-limit", type=float, default=3600.0)
+    ap.add_argument("--no-regret", action="store_true", help="skip re-evaluating aggregated plans hourly")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "aggregation_error.csv")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.worker:
+        print(json.dumps(worker(json.loads(a.worker))))
+        return 0
+
+    mach = harness.machine()
+    rows: list[dict] = []
+    timeout = a.time_limit * 2 + 1200
+    for variant in a.variants:
+        base = {"variant": variant, "clusters": a.clusters, "gap": a.gap, "time_limit": a.time_limit}
+        ref = {"variant": variant, "mode": "hourly", "load1_before": harness.load1()}
+        ref.update(sub({**base, "mode": "hourly"}, timeout))
+        ref["load1_after"] = harness.load1()
+        rows.append(ref)
+        harness.write_csv([_flat(r) for r in rows], a.out, mach)
+        print(
+            f"{variant} hourly: {ref.get('status', ref.get('error'))} obj {harness.fmt(ref.get('objective'))} "
+            f"wall {harness.fmt(ref.get('wall_s'))}",
+            flush=True,
+        )
+        ref_plan = ref.get("placement") or {}
+        ref_obj = ref.get("objective")
+        regret_cache: dict[str, dict] = {}
+        for mode in a.modes:
+            row = {"variant": variant, "mode": mode, "load1_before": harness.load1()}
+            row.update(sub({**base, "mode": mode}, timeout))
+            plan = row.get("placement") or {}
+            if ref_obj and row.get("objective") is not None:
+                row["objective_diff_pct"] = 100.0 * (row["objective"] - ref_obj) / abs(ref_obj)
+                row["clusters_moved"] = sum(1 for c, s in plan.items() if ref_plan.get(c) != s)
+                if not a.no_regret and plan:
+                    key = json.dumps(plan, sort_keys=True)
+                    if row["clusters_moved"] == 0:
+                        regret_cache[key] = {"objective": ref_obj, "wall_s": 0.0}
+                    if key not in regret_cache:
+                        regret_cache[key] = sub({**base, "mode": "hourly", "fix": plan}, timeout)
+                    ev = regret_cache[key]
+                    row["hourly_cost_of_plan"] = ev.get("objective")
+                    row["regret_pct"] = (
+                        100.0 * (ev["objective"] - ref_obj) / abs(ref_obj) if ev.get("objective") is not None else None
+                    )
+                    row["regret_eval_wall_s"] = ev.get("wall_s")
+            row["load1_after"] = harness.load1()
+            rows.append(row)
+            harness.write_csv([_flat(r) for r in rows], a.out, mach)
+            print(
+                f"{variant} {mode}: {row.get('status', row.get('error'))} obj {harness.fmt(row.get('objective'))} "
+                f"diff {harness.fmt(row.get('objective_diff_pct'))}% moved {row.get('clusters_moved')} "
+                f"regret {harness.fmt(row.get('regret_pct'))}% wall {harness.fmt(row.get('wall_s'))}",
+                flush=True,
+            )
+    print(f"wrote {a.out}")
+    return 0
+
+
+def _flat(row: dict) -> dict:
+    out = dict(row)
+    if isinstance(out.get("placement"), dict):
+        out["placement"] = ";".join(f"{c}={s}" for c, s in sorted(out["placement"].items()))
+    return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""Fast construction of the per-slice rows: linear expressions built directly, without operator overloading.
+
+Rows indexed by time slice (S·T, R·T, E·T of them; millions in hourly models) dominate build and compile time.
+Writing them as ``a * x + b * y >= ...`` makes Pyomo create, dispatch and then re-walk a tree of intermediate
+sums and products for every row. Here each row body is one :class:`LinearExpression` whose arguments are
+``(coefficient, variable)`` monomials with plain Python floats, which Pyomo's standard-form compiler reads on its
+fast path. The families keep their stable names and exactly the same rows, coefficients and column order as the
+operator form (checked by ``benchmarks/check_model.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+
+def linear(terms: Iterable[tuple[float, object]]) -> LinearExpression:
+    """Σ c·x over ``(c, x)`` pairs as one LinearExpression (c = 1 keeps the bare variable, as ``x + …`` does)."""
+    return LinearExpression([v if c == 1 and c.__class__ is int else MonomialTermExpression((c, v)) for c, v in terms])
+
+
+def var_grid(var: pyo.Var, n_rows: int, n_cols: int) -> np.ndarray:
+    """The data objects of a 2-index Var over ordered sets as an (n_rows, n_cols) object array (set order)."""
+    out = np.empty(n_rows * n_cols, dtype=object)
+    out[:] = list(var.values())
+    return out.reshape(n_rows, n_cols)
+
+
+def constraint_from(m: pyo.ConcreteModel, name: str, rows: dict, *index) -> pyo.Constraint:
+    """Add ``m.<name>`` over the sets ``index`` with rows given as ``{idx: (lower, body, upper)}``."""
+    con = pyo.Constraint(*index, rule=lambda _m, *i: rows[i if len(i) > 1 else i[0]])
+    setattr(m, name, con)
+    return con
