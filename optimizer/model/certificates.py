@@ -27,7 +27,7 @@ def add_certificates(m: pyo.ConcreteModel, md: ModelData) -> None:
 
         cert[r′,s,p] ≥ 0        for r′ = region(s), and any r′ when cross-region trading is allowed
         cert_supply[r′]:        Σ_{s,p} cert[r′,s,p] ≤ min(supply_r′, export_cap_r′)
-        cert_supply_month[r′,p] (monthly matching):  Σ_s cert[r′,s,p] ≤ supply_r′ · H_p / 8760
+        cert_supply_month[r′,p] (monthly matching):  Σ_s cert[r′,s,p] ≤ supply_r′ · H_p / Σ_t w_t   (Σ_t w_t = 8760)
 
         cert_market (with a price curve):  Σ cert = Σ_k cert_step[k],   0 ≤ cert_step[k] ≤ width_k
 

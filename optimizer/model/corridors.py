@@ -17,7 +17,8 @@ def add_corridors(m: pyo.ConcreteModel, md: ModelData) -> None:
                              + discharge[r,t] − charge[r,t]  ≥  Σ_{s in r} green[s,t]
 
     The inequality lets surplus renewable output be spilled. Wheeling costs tariff_e · Σ_t w_t flow[e,t].
-    Regions with no site, no potential, and no corridor get no rows.
+    Only regions with a candidate site or an outgoing corridor with spare capacity get rows (elsewhere green
+    power has nowhere to go).
     """
     sl = md.slices
     ridx = {r: i for i, r in enumerate(sl.regions)}

@@ -11,7 +11,8 @@ def add_emissions(m: pyo.ConcreteModel, md: ModelData) -> None:
     """Location- and market-based emissions (kt CO2/yr)::
 
         emissions_location = Σ_s EF_r(s) · grid_energy[s]          (grid_energy = Σ_t w_t · grid[s,t])
-        market[s] ≥ EF_r(s) · (grid_energy[s] − Σ_{r′,p} cert[r′,s,p]),  market[s] ≥ 0   (market_based only)
+        market_emissions_def[s]:  emissions_market_site[s] ≥ EF_r(s) · (grid_energy[s] − Σ_{r′,p} cert[r′,s,p]),
+                                  emissions_market_site[s] ≥ 0                         (market_based only)
         carbon_cap:  emissions ≤ cap                                       (when the scenario sets a cap)
 
     ``m.emissions`` is the figure the carbon price, cap and carbon objective use (the scenario's accounting).
