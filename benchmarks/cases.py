@@ -74,10 +74,13 @@ CENTRES = {
 }
 
 
-def portfolio(region_set: str, n: int, seed: int = 0) -> list[dict]:
-    """``n`` scenario cluster entries (dicts), identical draws merged into one entry with ``count``."""
+def portfolio(region_set: str, n: int, seed: int = 0, centres: tuple[str, ...] | None = None) -> list[dict]:
+    """``n`` scenario cluster entries (dicts), identical draws merged into one entry with ``count``.
+
+    ``centres``: demand centres the inference clusters are latency-bound to (default: the region set's).
+    """
     rng = np.random.default_rng([seed, n, 0 if region_set == "china" else 1])
-    centres = CENTRES[region_set]
+    centres = centres or CENTRES[region_set]
     n_train = round(0.6 * n)
     entries: dict[tuple, int] = {}
     for _ in range(n_train):
