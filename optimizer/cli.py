@@ -355,6 +355,10 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")
             f"{len(infos)} clusters in {len(md.groups)} groups, {len(md.sites)} candidate sites, "
             f"time mode {sc.time.mode} (~{size['columns']:,} columns, ~{size['rows']:,} rows)"
         )
+        from optimizer.solve import large_model_warning
+
+        if (note := large_model_warning(size)) is not None:
+            err.print(f"[yellow]{note}[/]", highlight=False)
         return 0
 
     guarded(_run)

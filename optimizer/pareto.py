@@ -26,10 +26,22 @@ from typing import Any
 import pandas as pd
 
 from optimizer.scenario import Scenario, ScenarioError, parse_scenario
-from optimizer.sweep import default_workers, describe, executor, map_unordered, region_set, run_point, write_json_atomic
+from optimizer.sweep import (
+    default_workers,
+    describe,
+    executor,
+    map_unordered,
+    region_set,
+    run_cap_series,
+    run_point,
+    write_json_atomic,
+)
 
 #: Relative nudge added to every carbon cap (a cap exactly at a solved emission level can be infeasible by 1e-9).
 CAP_NUDGE = 1e-6
+#: ε points solved on one compiled model per task (:func:`optimizer.sweep.run_cap_series`). A fixed size, not
+#: one chunk per worker, so the frontier is the same whatever the number of workers.
+CHUNK = 4
 
 
 @dataclass
@@ -120,22 +132,38 @@ def run_pareto(
     with atomic_dir(out) as tmp, executor(workers, scheduler) as client:
         info = describe(client)
 
+        def record(name: str, kind: str, cap: float | None, rec: dict, result) -> None:
+            row = _row(name, kind, cap, rec, acct)
+            if result is not None and run_dirs:
+                write_run(result, tmp / "points" / name, rs, scenario_path=file, maps=False)
+                row["run_dir"] = f"points/{name}"
+            rows[name] = row
+            if on_point:
+                on_point(row)
+
+        def failed(exc: BaseException) -> dict:
+            return {"status": "error", "message": f"task failed: {type(exc).__name__}: {exc}"}
+
         def run(tasks: list[tuple[str, str, float | None, dict]]) -> None:
             meta = {name: (kind, cap) for name, kind, cap, _ in tasks}
             jobs = [(name, (name, sc, file, True)) for name, _, _, sc in tasks]
             for name, res, exc in map_unordered(client, run_point, jobs, label="pareto"):
-                kind, cap = meta[name]
+                rec, result = (failed(exc), None) if exc is not None else (res["record"], res["result"])
+                record(name, *meta[name], rec, result)
+
+        def run_series(tasks: list[tuple[str, str, float | None, dict]]) -> None:
+            """ε points in chunks of :data:`CHUNK` consecutive caps, each chunk on one compiled model."""
+            meta = {name: (kind, cap) for name, kind, cap, _ in tasks}
+            chunks = [tasks[i : i + CHUNK] for i in range(0, len(tasks), CHUNK)]
+            jobs = [(c[0][0], ([(name, sc) for name, _, _, sc in c], file, True)) for c in chunks]
+            members = {c[0][0]: [t[0] for t in c] for c in chunks}
+            for key, res, exc in map_unordered(client, run_cap_series, jobs, label="pareto"):
                 if exc is not None:
-                    rec, result = {"status": "error", "message": f"task failed: {type(exc).__name__}: {exc}"}, None
-                else:
-                    rec, result = res["record"], res["result"]
-                row = _row(name, kind, cap, rec, acct)
-                if result is not None and run_dirs:
-                    write_run(result, tmp / "points" / name, rs, scenario_path=file, maps=False)
-                    row["run_dir"] = f"points/{name}"
-                rows[name] = row
-                if on_point:
-                    on_point(row)
+                    for name in members[key]:
+                        record(name, *meta[name], failed(exc), None)
+                    continue
+                for name, item in zip(members[key], res, strict=True):
+                    record(name, *meta[name], item["record"], item["result"])
 
         run(
             [
@@ -150,7 +178,7 @@ def run_pareto(
             if e_hi - e_lo <= max(abs(e_hi), 1.0) * CAP_NUDGE:
                 notes.append("the minimum-cost plan already has the minimum emissions: the frontier is one point")
             levels = epsilon_levels(e_lo, max(e_hi, e_lo), n_points)
-            run(
+            run_series(
                 [
                     (names[k], "epsilon", nudged(eps), point_scenario(scenario, carbon_cap_t=nudged(eps), **opts))
                     for k, eps in enumerate(levels, start=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,7 @@ import pyomo.environ as pyo
 from geodata import load_region_set
 from geodata.regionset import RegionSet
 from optimizer.adapter import ClusterInfo, build_model_data
+from optimizer.errors import InfeasibleError
 from optimizer.highs_direct import run_highs
 from optimizer.model import build_model
 from optimizer.modeldata import ModelData
@@ -26,6 +27,20 @@ from optimizer.scenario import Scenario, ScenarioError
 MAX_COLUMNS = 4_000_000
 #: ... or above this many integer columns (clusters × allowed sites; identical clusters share one).
 MAX_INTEGER_COLUMNS = 100_000
+#: Models above this many columns get a warning: on 2 cores HiGHS's root LP alone took > 25 min for the national
+#: hourly China model (1.48 M columns) and 7–10 min for a 456 k-column regional one (docs/performance.md).
+LARGE_COLUMNS = 1_000_000
+
+
+def large_model_warning(size: dict[str, int]) -> str | None:
+    """A one-line warning when a model is large enough to take tens of minutes, else ``None``."""
+    if size["columns"] <= LARGE_COLUMNS:
+        return None
+    return (
+        f"warning: large model (~{size['columns']:,} columns over {size['slices']:,} time slices); on a 2-core "
+        "machine national hourly models took more than 25 minutes and ~6 GB, while representative_days "
+        "(days: 12) solves in seconds; see docs/performance.md"
+    )
 
 
 class TimeLimitError(RuntimeError):
@@ -135,26 +150,7 @@ def solve(
     """
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
-    if region_set is None:
-        say(f"loading region set '{scenario.region_set}'")
-        region_set = load_region_set(scenario.region_set, profiles=dict(scenario.grid.profiles) or None)
-    say(f"building model data ({scenario.time.mode}, {len(scenario.clusters)} cluster entries)")
-    md, infos = build_model_data(
-        scenario, region_set, file=file, fixed_plan=fix, max_size=(MAX_COLUMNS, MAX_INTEGER_COLUMNS)
-    )
-    size = md.size()
-    if size["columns"] > MAX_COLUMNS:
-        raise ScenarioError(
-            file,
-            [
-                (
-                    "time.mode",
-                    f"the model would have ~{size['columns']:,} columns and ~{size['rows']:,} rows over "
-                    f"{size['slices']} time slices, beyond what this machine solves; use time.mode "
-                    "representative_days (e.g. days: 12) or aggregate identical clusters with 'count'",
-                )
-            ],
-        )
+    region_set, md, infos, size = _prepare(scenario, region_set, file, fix, say)
     t_data = time.perf_counter()
     say(f"building Pyomo model (~{size['columns']:,} columns, ~{size['rows']:,} rows)")
     m = build_model(md)
@@ -162,36 +158,14 @@ def solve(
     if write_lp:
         m.write(str(write_lp), io_options={"symbolic_solver_labels": True})
     t_lp = time.perf_counter()
-    cfg = scenario.solver
-    limit = cfg.time_limit_s if time_limit is None else time_limit
-    gap_target = cfg.mip_gap if mip_gap is None else mip_gap
-    opts = {
-        "threads": cfg.threads,
-        "time_limit": limit,
-        "mip_gap": gap_target,
-        "seed": cfg.seed,
-        "log_file": str(log_file) if log_file else None,
-    }
+    opts = _highs_options(scenario, time_limit, mip_gap, log_file)
     say("solving with HiGHS")
-    use_threads(cfg.threads)
+    use_threads(opts["threads"])
     with native_solve():
         run = run_highs(m, **opts)
     highs_time = run.runtime_s
     handoff = run.compile_s
-    if run.status in ("infeasible", "unbounded") and not run.has_solution:
-        from optimizer.diagnose import explain_infeasible
-
-        say("infeasible: diagnosing which policies or limits cannot be met")
-        hubs = set(region_set.hub_site_ids())
-        raise explain_infeasible(
-            md, time_limit=min(limit, 120.0), threads=cfg.threads, seed=cfg.seed, iis=iis, hub_sites=hubs
-        )
-    if not run.has_solution:
-        if run.status == "time_limit":
-            raise TimeLimitError(f"time limit reached with no feasible placement (limit {limit:g} s)")
-        if run.status == "interrupted":
-            raise KeyboardInterrupt
-        raise RuntimeError(f"HiGHS stopped without a solution: {run.model_status}")
+    _raise_without_solution(run, md, region_set, opts, iis, say)
 
     status = "optimal" if run.status == "optimal" else "time_limit"
     objective = run.objective
@@ -213,6 +187,152 @@ def solve(
                 status = "time_limit"
         # without a second-stage solution the variables keep the first stage's values
     t_solve = time.perf_counter()
+    timings = {
+        "data": t_data - t0,
+        "build": t_build - t_data,
+        "write_lp": t_lp - t_build,
+        "solve": t_solve - t_lp,
+        "handoff": handoff,
+        "highs": highs_time,
+    }
+    return _result(m, md, infos, region_set, scenario, status, objective, bound, opts, size, timings, t0, fix)
+
+
+def solve_carbon_caps(
+    scenario: Scenario,
+    caps_t: Sequence[float],
+    *,
+    file: str = "<scenario>",
+    region_set: RegionSet | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Iterator[Result | InfeasibleError | TimeLimitError]:
+    """Minimise cost under each carbon cap of ``caps_t`` (tCO2/yr, replacing ``policy.carbon_cap_t``), building
+    and handing the model to HiGHS once.
+
+    The ε points of a Pareto frontier differ only in the right-hand side of one row,
+    ``carbon_cap: emissions ≤ cap``; the model data, the Pyomo build and the handoff are done for the first cap,
+    and every later cap only changes that row's bound (:class:`optimizer.highs_direct.PersistentHighs`) and
+    re-solves, the previous point's solution offered as a start (feasible when caps ascend). Yields, in the order
+    of ``caps_t``, the :class:`Result` of each cap (its ``scenario`` carries the cap) or the
+    :class:`InfeasibleError` (with its diagnosis) / :class:`TimeLimitError` of a cap that failed — a failed point
+    does not stop the series. Results equal independent :func:`solve` calls up to the MIP gap.
+    """
+    from dataclasses import replace
+
+    from optimizer.highs_direct import PersistentHighs
+
+    if not caps_t:
+        return
+    if scenario.objective.mode != "cost":
+        raise ScenarioError(file, [("objective.mode", "carbon-cap series minimise cost; got 'carbon'")])
+    say = progress or (lambda _msg: None)
+
+    def capped(cap_t: float) -> Scenario:
+        return scenario.model_copy(update={"policy": scenario.policy.model_copy(update={"carbon_cap_t": cap_t})})
+
+    t0 = time.perf_counter()
+    region_set, md, infos, size = _prepare(capped(caps_t[0]), region_set, file, None, say)
+    t_data = time.perf_counter()
+    say(f"building Pyomo model (~{size['columns']:,} columns, ~{size['rows']:,} rows) once for {len(caps_t)} caps")
+    m = build_model(md)
+    t_build = time.perf_counter()
+    opts = _highs_options(scenario, None, None, None)
+    ph = PersistentHighs(
+        m, threads=opts["threads"], time_limit=opts["time_limit"], mip_gap=opts["mip_gap"], seed=opts["seed"]
+    )
+    for k, cap_t in enumerate(caps_t):
+        t_point = time.perf_counter()
+        sc = capped(cap_t)
+        md_k = replace(md, carbon_cap_kt=cap_t / 1000.0)
+        if k:
+            ph.set_constraint_bounds(m.carbon_cap, upper=md_k.carbon_cap_kt)
+        say(f"solving with HiGHS (cap {cap_t:,.0f} t, {k + 1}/{len(caps_t)})")
+        run = ph.solve()
+        try:
+            _raise_without_solution(run, md_k, region_set, opts, False, say)
+        except (InfeasibleError, TimeLimitError) as exc:
+            yield exc
+            continue
+        status = "optimal" if run.status == "optimal" else "time_limit"
+        first = k == 0
+        timings = {
+            "data": (t_data - t0) if first else 0.0,
+            "build": (t_build - t_data) if first else 0.0,
+            "write_lp": 0.0,
+            "solve": time.perf_counter() - (t_build if first else t_point),
+            "handoff": run.compile_s,
+            "highs": run.runtime_s,
+        }
+        start = t0 if first else t_point
+        yield _result(
+            m, md_k, infos, region_set, sc, status, run.objective, run.bound, opts, size, timings, start, None
+        )
+
+
+def _prepare(scenario: Scenario, region_set: RegionSet | None, file: str, fix, say):
+    """Region set (loaded if not given), model data and its size; refuses models above :data:`MAX_COLUMNS`."""
+    if region_set is None:
+        say(f"loading region set '{scenario.region_set}'")
+        region_set = load_region_set(scenario.region_set, profiles=dict(scenario.grid.profiles) or None)
+    say(f"building model data ({scenario.time.mode}, {len(scenario.clusters)} cluster entries)")
+    md, infos = build_model_data(
+        scenario, region_set, file=file, fixed_plan=fix, max_size=(MAX_COLUMNS, MAX_INTEGER_COLUMNS)
+    )
+    size = md.size()
+    if size["columns"] > MAX_COLUMNS:
+        raise ScenarioError(
+            file,
+            [
+                (
+                    "time.mode",
+                    f"the model would have ~{size['columns']:,} columns and ~{size['rows']:,} rows over "
+                    f"{size['slices']} time slices, beyond what this machine solves; use time.mode "
+                    "representative_days (e.g. days: 12) or aggregate identical clusters with 'count'",
+                )
+            ],
+        )
+    if (note := large_model_warning(size)) is not None:
+        say(note)
+    return region_set, md, infos, size
+
+
+def _highs_options(scenario: Scenario, time_limit, mip_gap, log_file) -> dict:
+    cfg = scenario.solver
+    return {
+        "threads": cfg.threads,
+        "time_limit": cfg.time_limit_s if time_limit is None else time_limit,
+        "mip_gap": cfg.mip_gap if mip_gap is None else mip_gap,
+        "seed": cfg.seed,
+        "log_file": str(log_file) if log_file else None,
+    }
+
+
+def _raise_without_solution(run, md: ModelData, region_set: RegionSet, opts: dict, iis: bool, say) -> None:
+    """Infeasible → :class:`InfeasibleError` with a diagnosis; time limit without a plan → :class:`TimeLimitError`."""
+    if run.status in ("infeasible", "unbounded") and not run.has_solution:
+        from optimizer.diagnose import explain_infeasible
+
+        say("infeasible: diagnosing which policies or limits cannot be met")
+        hubs = set(region_set.hub_site_ids())
+        raise explain_infeasible(
+            md,
+            time_limit=min(opts["time_limit"], 120.0),
+            threads=opts["threads"],
+            seed=opts["seed"],
+            iis=iis,
+            hub_sites=hubs,
+        )
+    if not run.has_solution:
+        if run.status == "time_limit":
+            raise TimeLimitError(f"time limit reached with no feasible placement (limit {opts['time_limit']:g} s)")
+        if run.status == "interrupted":
+            raise KeyboardInterrupt
+        raise RuntimeError(f"HiGHS stopped without a solution: {run.model_status}")
+
+
+def _result(m, md, infos, region_set, scenario, status, objective, bound, opts, size, timings, t0, fix) -> Result:
+    """Extract the tables from the solved Pyomo model and assemble the :class:`Result`."""
+    t_solve = time.perf_counter()
     site_meta = pd.DataFrame(region_set.sites.drop(columns="geometry"))
     region_meta = pd.DataFrame(region_set.regions.drop(columns="geometry"))
     ext = extract_tables(m, md, infos, site_meta, region_meta)
@@ -220,7 +340,7 @@ def solve(
     gap = None
     if objective is not None and bound is not None and math.isfinite(bound):
         gap = abs(objective - bound) / max(abs(objective), 1e-9)
-    notes = list(md.notes)
+    log_file = opts.get("log_file")
     return Result(
         status=status,
         scenario=scenario,
@@ -232,19 +352,10 @@ def solve(
         cost_breakdown=ext["cost_breakdown"],
         total_cost=sum(ext["cost_breakdown"].values()),
         emissions_t={k: v * 1000.0 for k, v in ext["emissions_kt"].items()},
-        timings_s={
-            "data": t_data - t0,
-            "build": t_build - t_data,
-            "write_lp": t_lp - t_build,
-            "solve": t_solve - t_lp,
-            "handoff": handoff,
-            "highs": highs_time,
-            "extract": t_end - t_solve,
-            "total": t_end - t0,
-        },
+        timings_s={**timings, "extract": t_end - t_solve, "total": t_end - t0},
         tables={k: ext[k] for k in ("assignments", "sites", "regions", "flows", "certificates")},
         model_size=size,
-        notes=notes,
+        notes=list(md.notes),
         solver_log=str(log_file) if log_file else "",
         fixed_plan=fix is not None,
         solver_options={k: v for k, v in opts.items() if k != "log_file"},
@@ -258,4 +369,4 @@ def solve_file(path: str | Path, **kwargs) -> Result:
     return solve(load_scenario(path), file=str(path), **kwargs)
 
 
-__all__ = ["ClusterInfo", "ModelData", "Result", "TimeLimitError", "solve", "solve_file"]
+__all__ = ["ClusterInfo", "ModelData", "Result", "TimeLimitError", "solve", "solve_carbon_caps", "solve_file"]

@@ -180,6 +180,63 @@ def run_point(point_id: str, scenario: dict, file: str = "<sweep>", keep_result:
     return record
 
 
+def run_cap_series(points: list[tuple[str, dict]], file: str = "<sweep>", keep_result: bool = False) -> list[dict]:
+    """Solve points whose scenarios differ only in ``policy.carbon_cap_t`` on one compiled model.
+
+    Same records as :func:`run_point`, one per point in the given order (order them by ascending cap: each
+    point's solution is then a feasible start for the next). The model data, build and handoff happen once
+    (:func:`optimizer.solve.solve_carbon_caps`); if the scenarios differ in anything else, or the series itself
+    fails, the points are solved one by one with :func:`run_point`.
+    """
+    from optimizer.errors import InfeasibleError
+    from optimizer.outputs import build_summary
+    from optimizer.scenario import parse_scenario
+    from optimizer.solve import TimeLimitError, solve_carbon_caps
+
+    def without_cap(d: dict) -> dict:
+        return {**d, "policy": {k: v for k, v in d.get("policy", {}).items() if k != "carbon_cap_t"}}
+
+    scenarios = [sc for _, sc in points]
+    caps = [sc.get("policy", {}).get("carbon_cap_t") for sc in scenarios]
+    same = all(without_cap(sc) == without_cap(scenarios[0]) for sc in scenarios)
+    if (
+        not points
+        or not same
+        or any(c is None for c in caps)
+        or scenarios[0].get("objective", {}).get("mode") == "carbon"
+    ):
+        return [run_point(pid, sc, file, keep_result) for pid, sc in points]
+    out: list[dict] = []
+    t0, c0 = time.perf_counter(), time.process_time()
+    where = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
+    try:
+        base = parse_scenario(scenarios[0], file)
+        rs = region_set(base.region_set, tuple(sorted(base.grid.profiles.items())))
+        series = solve_carbon_caps(base, caps, file=f"{file} [{points[0][0]}…{points[-1][0]}]", region_set=rs)
+        for (pid, _), item in zip(points, series, strict=True):
+            record: dict[str, Any] = {"point_id": pid, **where, "solver_threads": base.solver.threads}
+            result = None
+            if isinstance(item, InfeasibleError):
+                reasons = "; ".join(d.message for d in item.diagnosis)
+                message = f"{item.summary.rstrip(':')}: {reasons}" if reasons else item.summary
+                record.update(status="infeasible", message=message, diagnosis=[d.as_dict() for d in item.diagnosis])
+            elif isinstance(item, TimeLimitError):
+                record.update(status="time_limit", message=str(item))
+            else:
+                result = item
+                summary = build_summary(result)
+                record.update(status=summary["status"], message="", summary=summary, reused_model=bool(out))
+            t1, c1 = time.perf_counter(), time.process_time()
+            record["wall_s"] = round(t1 - t0, 3)
+            record["cpu_s"] = round(c1 - c0, 3)
+            t0, c0 = t1, c1
+            out.append({"record": record, "result": result} if keep_result else record)
+    except Exception:  # the series broke (unexpected): solve the remaining points independently
+        done = len(out)
+        out.extend(run_point(pid, sc, file, keep_result) for pid, sc in points[done:])
+    return out
+
+
 def progress_bar(console: Any, quiet: bool = False):
     """A rich progress bar (points done / total, elapsed) on ``console``; silent when ``quiet``."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -109,6 +109,17 @@ def test_validate_ok_and_bad(tmp_path):
     assert "policy.green_share.min" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_validate_warns_on_large_model_and_not_on_default(tmp_path):
+    """National hourly (166 corridors × 8760 h ≈ 1.5 M columns) is admitted but warned about; 12 days is not."""
+    big = write(tmp_path, scenario_dict(time={"mode": "hourly"}, sites={"include": "all"}), "big.yaml")
+    r = run("validate", big)
+    assert r.returncode == 0, r.stderr
+    assert "warning: large model" in r.stderr and "columns over 8,760 time slices" in r.stderr
+    r = run("validate", SCENARIOS / "china_hubs_2025.yaml")
+    assert r.returncode == 0, r.stderr
+    assert "large model" not in r.stderr
+
+
 @pytest.mark.parametrize(
     ("data", "field"),
     [

@@ -64,11 +64,63 @@ def test_frontier_cost_non_increasing_as_carbon_rises(frontier):
 
 
 def test_epsilon_point_matches_a_direct_capped_solve(frontier):
+    """p01 is the first point of its series (model built), p02 re-solves the same compiled model."""
     from optimizer.solve import solve
 
-    cap = frontier.table.carbon_cap_t[1]
-    sc = tiny(policy={"green_share": {"min": 0.8, "applies_to": "hubs"}, "carbon_cap_t": cap})
-    assert solve(sc).total_cost == pytest.approx(frontier.table.cost[1], rel=1e-6)
+    for k in (1, 2):
+        cap = frontier.table.carbon_cap_t[k]
+        sc = tiny(policy={"green_share": {"min": 0.8, "applies_to": "hubs"}, "carbon_cap_t": cap})
+        direct = solve(sc)
+        assert direct.total_cost == pytest.approx(frontier.table.cost[k], rel=1e-6)
+        assert direct.emissions_t["location_based"] == pytest.approx(frontier.table.carbon_t[k], rel=1e-6)
+
+
+def test_cap_series_reuses_one_model_and_reports_each_point(tmp_path):
+    """run_cap_series: one build for all caps, each point's record and result as an independent solve's."""
+    base = tiny()
+    free = sweep_mod.run_point("free", base.model_dump(mode="json"))
+    e0 = free["summary"]["emissions_t"]["location_based"]
+    caps = [e0 * 0.5, e0 * 0.9, e0 * 1.01]
+    pts = []
+    for k, cap in enumerate(caps):
+        d = base.model_dump(mode="json")
+        d["policy"]["carbon_cap_t"] = cap
+        pts.append((f"q{k}", d))
+    recs = sweep_mod.run_cap_series(pts, keep_result=True)
+    assert [r["record"]["point_id"] for r in recs] == ["q0", "q1", "q2"]
+    assert [r["record"]["status"] for r in recs] == ["optimal"] * 3
+    assert [r["record"]["reused_model"] for r in recs] == [False, True, True]
+    costs = [r["result"].total_cost for r in recs]
+    assert costs[0] > costs[1] + 1e-3 > costs[2] + 2e-3  # tighter cap, higher cost: the bound really changed
+    for r, cap in zip(recs, caps, strict=True):
+        res = r["result"]
+        assert res.scenario.policy.carbon_cap_t == cap
+        assert res.emissions_t["location_based"] <= cap * (1 + 1e-6)
+        d = base.model_dump(mode="json")
+        d["policy"]["carbon_cap_t"] = cap
+        ind = sweep_mod.run_point("x", d)
+        assert res.total_cost == pytest.approx(ind["summary"]["total_cost"], rel=1e-6)
+    # the later point skipped the model data, build and handoff
+    assert recs[2]["result"].timings_s["build"] == 0.0 and recs[2]["result"].timings_s["handoff"] == 0.0
+    # scenarios that differ in more than the cap are solved one by one
+    other = base.model_dump(mode="json")
+    other["policy"]["carbon_cap_t"] = caps[2]
+    other["policy"]["green_share"]["min"] = 0.5
+    mixed = sweep_mod.run_cap_series([pts[2], ("o", other)])
+    assert [r["status"] for r in mixed] == ["optimal", "optimal"] and "reused_model" not in mixed[1]
+
+
+def test_cap_series_reports_every_infeasible_point_with_a_diagnosis():
+    data = scenario_dict(time={"mode": "annual"}, sites={"include": ["zhongwei", "guian"], "max_mw": {"guian": 10}})
+    data["sites"]["max_mw"]["zhongwei"] = 10
+    pts = []
+    for k, cap in enumerate((1e5, 1e6)):
+        d = parse_scenario(data).model_dump(mode="json")
+        d["policy"]["carbon_cap_t"] = cap
+        pts.append((f"q{k}", d))
+    recs = sweep_mod.run_cap_series(pts)
+    assert [r["status"] for r in recs] == ["infeasible", "infeasible"]
+    assert all(r["diagnosis"] and "site" in r["message"] for r in recs)
 
 
 def test_frontier_files(frontier):
@@ -87,18 +139,14 @@ def test_frontier_files(frontier):
 
 
 def test_failed_epsilon_point_is_reported_not_dropped(tmp_path, monkeypatch):
-    real = sweep_mod.run_point
+    def lost(points, *args, **kwargs):
+        raise RuntimeError("worker lost")
 
-    def flaky(point_id, *args, **kwargs):
-        if point_id == "p01":
-            raise RuntimeError("worker lost")
-        return real(point_id, *args, **kwargs)
-
-    monkeypatch.setattr(pareto_mod, "run_point", flaky)
+    monkeypatch.setattr(pareto_mod, "run_cap_series", lost)
     res = pareto_mod.run_pareto(tiny(), 4, tmp_path / "out", workers=0)
     df = pd.read_csv(tmp_path / "out" / "pareto.csv")
     assert list(df.point) == ["p00", "p01", "p02", "p03"]
-    assert list(df.status) == ["optimal", "error", "optimal", "optimal"]
+    assert list(df.status) == ["optimal", "error", "error", "optimal"]  # p01 and p02 were one series
     assert "worker lost" in df.message[1] and pd.isna(df.cost[1])
     assert res.non_increasing
 
