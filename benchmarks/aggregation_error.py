@@ -41,26 +41,40 @@ sys.path.insert(0, str(HERE))
 
 import run as harness  # noqa: E402  (the harness in this folder)
 
-SITES = ["zhongwei", "qingyang", "horinger", "guian", "zhangjiakou"]
-REGIONS = (
-    "beijing",
-    "tianjin",
-    "hebei",
-    "shanxi",
-    "inner_mongolia",
-    "shaanxi",
-    "ningxia",
-    "gansu",
-    "qinghai",
-    "sichuan",
-    "chongqing",
-    "guizhou",
-)
-CENTRES = ("beijing", "tianjin", "xian", "chengdu", "chongqing_city")
+#: Reference sub-grids: regions kept from the bundled China set, candidate sites, demand centres of the
+#: inference clusters.
+GRIDS = {
+    # 4 provinces, 10 directed corridors, 3 hub sites: the hourly MILP solves in minutes on 2 cores
+    "northwest": {
+        "regions": ("inner_mongolia", "ningxia", "gansu", "shaanxi"),
+        "sites": ("horinger", "zhongwei", "qingyang"),
+        "centres": ("xian",),
+    },
+    # 12 provinces, 42 corridors, 5 hub sites: hourly with certificates ~7-10 min; without certificates or with
+    # hourly matching HiGHS found no plan within an hour (root LP unfinished)
+    "north-west-12": {
+        "regions": (
+            "beijing",
+            "tianjin",
+            "hebei",
+            "shanxi",
+            "inner_mongolia",
+            "shaanxi",
+            "ningxia",
+            "gansu",
+            "qinghai",
+            "sichuan",
+            "chongqing",
+            "guizhou",
+        ),
+        "sites": ("zhongwei", "qingyang", "horinger", "guian", "zhangjiakou"),
+        "centres": ("beijing", "tianjin", "xian", "chengdu", "chongqing_city"),
+    },
+}
 
 
-def write_region_set(folder: Path) -> Path:
-    """The reference sub-grid as a user region set (the bundled China tables filtered to :data:`REGIONS`)."""
+def write_region_set(folder: Path, grid: str = "northwest") -> Path:
+    """The reference sub-grid as a user region set (the bundled China tables filtered to ``GRIDS[grid]``)."""
     import pandas as pd
     import yaml
 
@@ -68,7 +82,7 @@ def write_region_set(folder: Path) -> Path:
 
     src = bundled_path("china")
     folder.mkdir(parents=True, exist_ok=True)
-    keep = set(REGIONS)
+    keep = set(GRIDS[grid]["regions"])
     for name, col in (("regions", "id"), ("sites", "region_id"), ("demand_centres", "region_id")):
         df = pd.read_csv(src / f"{name}.csv", dtype=str, keep_default_na=False)
         df[df[col].isin(keep)].to_csv(folder / f"{name}.csv", index=False)
@@ -77,7 +91,7 @@ def write_region_set(folder: Path) -> Path:
     for name in ("tech_costs", "fields"):
         (folder / f"{name}.csv").write_bytes((src / f"{name}.csv").read_bytes())
     meta = yaml.safe_load((src / "regionset.yaml").read_text(encoding="utf-8"))
-    meta.update(name="china-north-west", timezone="Etc/GMT-8")  # the bundled set's time zone: same profiles
+    meta.update(name=f"china-{grid}", timezone="Etc/GMT-8")  # the bundled set's time zone: same profiles
     (folder / "regionset.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     return folder
 
@@ -92,10 +106,12 @@ VARIANTS = {
 CERTIFICATES = {"annual_nocert": {"cross_region": True, "max_share": 0.0}}
 
 
-def scenario(variant: str, mode: str, n_clusters: int, gap: float, time_limit: float, region_set: str) -> dict:
+def scenario(
+    variant: str, mode: str, n_clusters: int, gap: float, time_limit: float, region_set: str, grid: str = "northwest"
+) -> dict:
     import cases
 
-    clusters = cases.portfolio("china", n_clusters, seed=7, centres=CENTRES)
+    clusters = cases.portfolio("china", n_clusters, seed=7, centres=GRIDS[grid]["centres"])
     for c in clusters:  # the reference sites are western/northern: loosen latency budgets to keep all feasible
         if "latency_ms" in c:
             c["latency_ms"]["max"] = 40.0
@@ -104,7 +120,7 @@ def scenario(variant: str, mode: str, n_clusters: int, gap: float, time_limit: f
         "region_set": region_set,
         "year": 2025,
         "time": cases.TIME_MODES[mode],
-        "sites": {"include": SITES},
+        "sites": {"include": list(GRIDS[grid]["sites"])},
         "clusters": clusters,
         "policy": {
             "green_share": VARIANTS[variant],
@@ -121,7 +137,15 @@ def worker(spec: dict) -> dict:
     from optimizer import parse_scenario, solve
 
     sc = parse_scenario(
-        scenario(spec["variant"], spec["mode"], spec["clusters"], spec["gap"], spec["time_limit"], spec["region_set"])
+        scenario(
+            spec["variant"],
+            spec["mode"],
+            spec["clusters"],
+            spec["gap"],
+            spec["time_limit"],
+            spec["region_set"],
+            spec.get("grid", "northwest"),
+        )
     )
     t0 = time.perf_counter()
     res = solve(sc, fix=spec.get("fix"))
@@ -168,10 +192,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--variants", nargs="*", default=list(VARIANTS))
     ap.add_argument("--modes", nargs="*", default=list(MODES[1:]), help="aggregated modes (hourly always runs)")
+    ap.add_argument("--grid", choices=list(GRIDS), default="northwest", help="reference sub-grid")
     ap.add_argument("--clusters", type=int, default=10)
-    ap.add_argument("--gap", type=float, default=1e-4, help="MIP gap of every solve (tight: compare optima)")
+    ap.add_argument("--gap", type=float, default=5e-4, help="MIP gap of every solve (tight: compare optima)")
     ap.add_argument("--time-limit", type=float, default=3600.0)
     ap.add_argument("--no-regret", action="store_true", help="skip re-evaluating aggregated plans hourly")
+    ap.add_argument(
+        "--regret-modes", nargs="*", default=None, help="re-evaluate only these modes' plans hourly (default: all)"
+    )
+    ap.add_argument("--regret-time-limit", type=float, default=None, help="time limit of each hourly re-evaluation (s)")
+    ap.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="reuse the hourly rows of an earlier run of this script (CSV) instead of solving them again",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "results" / "aggregation_error.csv")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -183,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     timeout = a.time_limit * 2 + 1200
     tmp = tempfile.TemporaryDirectory(prefix="gridsite-aggregation-")
-    rs_path = str(write_region_set(Path(tmp.name) / "china-north-west"))
+    rs_path = str(write_region_set(Path(tmp.name) / f"china-{a.grid}", a.grid))
     for variant in a.variants:
         base = {
             "variant": variant,
@@ -191,10 +226,13 @@ def main(argv: list[str] | None = None) -> int:
             "gap": a.gap,
             "time_limit": a.time_limit,
             "region_set": rs_path,
+            "grid": a.grid,
         }
-        ref = {"variant": variant, "mode": "hourly", "load1_before": harness.load1()}
-        ref.update(sub({**base, "mode": "hourly"}, timeout))
-        ref["load1_after"] = harness.load1()
+        ref = _reference(a.reference, variant) if a.reference else None
+        if ref is None:
+            ref = {"variant": variant, "mode": "hourly", "load1_before": harness.load1()}
+            ref.update(sub({**base, "mode": "hourly"}, timeout))
+            ref["load1_after"] = harness.load1()
         rows.append(ref)
         harness.write_csv([_flat(r) for r in rows], a.out, mach)
         print(
@@ -212,12 +250,17 @@ def main(argv: list[str] | None = None) -> int:
             if ref_obj and row.get("objective") is not None:
                 row["objective_diff_pct"] = 100.0 * (row["objective"] - ref_obj) / abs(ref_obj)
                 row["clusters_moved"] = sum(1 for c, s in plan.items() if ref_plan.get(c) != s)
-                if not a.no_regret and plan:
+                wanted = a.regret_modes is None or mode in a.regret_modes
+                if not a.no_regret and plan and wanted:
                     key = json.dumps(plan, sort_keys=True)
                     if row["clusters_moved"] == 0:
                         regret_cache[key] = {"objective": ref_obj, "wall_s": 0.0}
                     if key not in regret_cache:
-                        regret_cache[key] = sub({**base, "mode": "hourly", "fix": plan}, timeout)
+                        rows.append(row)  # the row as it stands, in case the re-evaluation is stopped
+                        harness.write_csv([_flat(r) for r in rows], a.out, mach)
+                        rows.pop()
+                        limit = a.regret_time_limit or a.time_limit
+                        regret_cache[key] = sub({**base, "mode": "hourly", "fix": plan, "time_limit": limit}, timeout)
                     ev = regret_cache[key]
                     row["hourly_cost_of_plan"] = ev.get("objective")
                     row["regret_pct"] = (
@@ -238,11 +281,32 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: columns written with full precision (the harness's CSV writer keeps 4 significant digits)
+PRECISE = ("objective", "total_cost", "hourly_cost_of_plan")
+
+
 def _flat(row: dict) -> dict:
     out = dict(row)
+    for k, v in out.items():
+        if isinstance(v, float) and (k in PRECISE or k.startswith("cost_")):
+            out[k] = repr(v)
     if isinstance(out.get("placement"), dict):
         out["placement"] = ";".join(f"{c}={s}" for c, s in sorted(out["placement"].items()))
     return out
+
+
+def _reference(path: Path, variant: str) -> dict | None:
+    """The hourly row of ``variant`` from an earlier CSV of this script (placement parsed back), or None."""
+    import pandas as pd
+
+    df = pd.read_csv(path, dtype={"placement": str})
+    hit = df[(df.variant == variant) & (df["mode"] == "hourly")]
+    if hit.empty:
+        return None
+    row = {k: v for k, v in hit.iloc[-1].to_dict().items() if not k.startswith("machine_") and pd.notna(v)}
+    row["placement"] = dict(item.split("=", 1) for item in str(row.get("placement", "")).split(";") if "=" in item)
+    row["reference_from"] = str(path)
+    return row
 
 
 if __name__ == "__main__":

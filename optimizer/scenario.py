@@ -213,6 +213,24 @@ class SolverConfig(_Strict):
     """HiGHS threads."""
     seed: int = 0
     """HiGHS random seed (runs are deterministic for a given seed and thread count)."""
+    highs_options: dict[str, bool | int | float | str] = {}
+    """Further HiGHS options by name, e.g. {mip_lp_solver: ipx} (interior-point root LP: 2–4× faster on 31-site
+    China and 200-cluster US models, slower on hub-only ones; see docs/performance.md). Checked against HiGHS."""
+
+    @field_validator("highs_options")
+    @classmethod
+    def _known_to_highs(cls, v: dict) -> dict:
+        import highspy
+
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        reserved = {"threads", "time_limit", "mip_rel_gap", "random_seed", "output_flag", "log_file", "log_to_console"}
+        for name, value in v.items():
+            if name in reserved:
+                raise ValueError(f"'{name}' is set by gridsite (use solver.mip_gap/time_limit_s/threads/seed)")
+            if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+                raise ValueError(f"HiGHS does not accept option {name}={value!r} (see the HiGHS options reference)")
+        return v
 
 
 class Scenario(_Strict):

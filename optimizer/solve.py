@@ -238,7 +238,12 @@ def solve_carbon_caps(
     t_build = time.perf_counter()
     opts = _highs_options(scenario, None, None, None)
     ph = PersistentHighs(
-        m, threads=opts["threads"], time_limit=opts["time_limit"], mip_gap=opts["mip_gap"], seed=opts["seed"]
+        m,
+        threads=opts["threads"],
+        time_limit=opts["time_limit"],
+        mip_gap=opts["mip_gap"],
+        seed=opts["seed"],
+        highs_options=opts["highs_options"],
     )
     for k, cap_t in enumerate(caps_t):
         t_point = time.perf_counter()
@@ -304,6 +309,7 @@ def _highs_options(scenario: Scenario, time_limit, mip_gap, log_file) -> dict:
         "mip_gap": cfg.mip_gap if mip_gap is None else mip_gap,
         "seed": cfg.seed,
         "log_file": str(log_file) if log_file else None,
+        "highs_options": dict(cfg.highs_options) or None,
     }
 
 
@@ -358,7 +364,7 @@ def _result(m, md, infos, region_set, scenario, status, objective, bound, opts, 
         notes=list(md.notes),
         solver_log=str(log_file) if log_file else "",
         fixed_plan=fix is not None,
-        solver_options={k: v for k, v in opts.items() if k != "log_file"},
+        solver_options={k: v for k, v in opts.items() if k != "log_file" and v is not None},
     )
 
 

@@ -69,3 +69,32 @@ def test_relative_region_set_path_resolves(tmp_path):
     p = tmp_path / "s.yaml"
     p.write_text(yaml.safe_dump(d))
     assert load_scenario(p).region_set == str((tmp_path / "myset").resolve())
+
+
+@pytest.mark.parametrize(
+    ("options", "text"),
+    [
+        ({"mip_lp_solver": "bogus"}, "mip_lp_solver='bogus'"),
+        ({"no_such_option": 1}, "no_such_option=1"),
+        ({"threads": 4}, "'threads' is set by gridsite"),
+    ],
+)
+def test_highs_options_are_checked_against_highs(options, text):
+    with pytest.raises(ScenarioError) as e:
+        parse_scenario(scenario_dict(solver={"highs_options": options}), "s.yaml")
+    assert "solver.highs_options" in str(e.value) and text in str(e.value)
+
+
+def test_highs_options_reach_highs_and_the_result(tmp_path):
+    """presolve off: HiGHS's log has no presolve step, the optimum is the same, the option is recorded."""
+    from optimizer.solve import solve
+
+    logs = {k: tmp_path / f"{k}.log" for k in ("plain", "off")}
+    plain = solve(parse_scenario(scenario_dict(time={"mode": "monthly"})), log_file=logs["plain"])
+    sc = parse_scenario(scenario_dict(time={"mode": "monthly"}, solver={"highs_options": {"presolve": "off"}}))
+    off = solve(sc, log_file=logs["off"])
+    assert "Presolving model" in logs["plain"].read_text()
+    assert "Presolving model" not in logs["off"].read_text()
+    assert off.total_cost == pytest.approx(plain.total_cost, rel=1e-6)
+    assert off.solver_options["highs_options"] == {"presolve": "off"}
+    assert "highs_options" not in plain.solver_options
