@@ -1,26 +1,32 @@
 """What representative days give up: typical-day solves against the hourly solve of the same reference case.
 
-Reference case (small enough to solve over all 8760 hours, several times): a seeded portfolio of 10 clusters
-(the harness's generator) on five hub clusters of a **regional sub-grid of the China set** — the 12 northern and
-western provinces (Beijing, Tianjin, Hebei, Shanxi, Inner Mongolia, Shaanxi, Ningxia, Gansu, Qinghai, Sichuan,
-Chongqing, Guizhou) with the 42 directed corridors among them, written as a user region set from the bundled
-tables (same data, same hourly profiles). The full national grid's 166 corridors × 8760 h make each hourly solve
-~4× larger. Two policy variants:
+Reference cases (small enough to solve over all 8760 hours, several times): a seeded portfolio of 10 clusters
+(the harness's generator, ~1 GW IT) on the hub clusters of a **regional sub-grid of the China set**, written as a
+user region set from the bundled tables (same data, same hourly profiles):
+
+- ``--grid northwest`` (default): Inner Mongolia, Ningxia, Gansu and Shaanxi, the 10 directed corridors among them,
+  hub sites Horinger, Zhongwei and Qingyang, inference latency-bound to Xi'an (hourly: ~131k columns);
+- ``--grid north-west-12``: 12 northern and western provinces, 42 corridors, five hub sites (~456k columns).
+
+The national grid's 166 corridors × 8760 h (1.5 M columns) do not solve hourly on this machine. Policy variants:
 
 - ``annual``: 80 % green share at hub sites, annual matching, certificates tradable (the shipped default);
 - ``annual_nocert``: the same with unbundled certificates not counting (``max_share: 0``), so the quota is met
   by dedicated wind and solar delivered over the corridors — where hourly shapes matter under annual matching;
 - ``hourly``: 24/7 matching, 60 % of every hour's load green at hub sites (no certificates; batteries allowed).
 
-Each variant is solved hourly (8760 slices, the reference) and with 6, 12, 24 and 48 typical days (tsam,
-hierarchical, medoids with column means preserved, plus the lowest-wind and lowest-solar days as extreme days),
-and with 12 days cut into 8 segments. Reported per run: objective and its difference from the hourly objective,
-the placement (how many clusters sit at another site than in the hourly optimum), new wind/solar GW, model size and
-times. Each aggregated plan is then *re-evaluated hourly* (``solve(..., fix=plan)`` on the hourly model) — its
-regret, the extra true cost of deciding on typical days, is the figure a planner cares about::
+Each variant is solved hourly (8760 slices, the reference; HiGHS with the interior-point root LP, see
+``HOURLY_OPTIONS``) and with 6, 12, 24 and 48 typical days (tsam, hierarchical, medoids with column means
+preserved, plus the lowest-wind and lowest-solar days as extreme days), and with 12 days cut into 8 segments.
+Reported per run: objective and its difference from the hourly objective, the placement (how many clusters sit at
+another site than in the hourly optimum), new wind/solar MW, model size and times. Each aggregated plan is then
+*re-evaluated hourly* (``solve(..., fix=plan)`` on the hourly model: the placement is kept, renewables, storage
+and dispatch are re-optimised hourly) — its regret, the extra true cost of placing clusters on typical days, is
+the figure a planner cares about::
 
-    python benchmarks/aggregation_error.py --out benchmarks/results/aggregation_error.csv
+    python benchmarks/aggregation_error.py                       # -> benchmarks/results/aggregation_northwest.csv
     python benchmarks/aggregation_error.py --variants annual_nocert --modes rd6 rd12      # a subset
+    python benchmarks/aggregation_error.py --grid north-west-12 --no-regret
 
 Every solve runs in a fresh subprocess (the hourly models take a few GB).
 """
@@ -106,12 +112,28 @@ VARIANTS = {
 CERTIFICATES = {"annual_nocert": {"cross_region": True, "max_share": 0.0}}
 
 
+HOURLY_OPTIONS = {"mip_lp_solver": "ipx"}
+
+
 def scenario(
-    variant: str, mode: str, n_clusters: int, gap: float, time_limit: float, region_set: str, grid: str = "northwest"
+    variant: str,
+    mode: str,
+    n_clusters: int,
+    gap: float,
+    time_limit: float,
+    region_set: str,
+    grid: str = "northwest",
+    fixed: bool = False,
 ) -> dict:
     import cases
 
     clusters = cases.portfolio("china", n_clusters, seed=7, centres=GRIDS[grid]["centres"])
+    # hourly models: interior point (IPX) for the LP — dual simplex had not finished the 131k-column root LP after
+    # 12 min, IPX solved the whole MIP in 164 s (1 node). A fixed plan is an LP: ``solver: ipm`` solves it by IPX
+    # too (its integer columns are fixed, so dropping integrality changes nothing)
+    options = HOURLY_OPTIONS if mode == "hourly" else {}
+    if mode == "hourly" and fixed:
+        options = {**options, "solver": "ipm"}
     for c in clusters:  # the reference sites are western/northern: loosen latency budgets to keep all feasible
         if "latency_ms" in c:
             c["latency_ms"]["max"] = 40.0
@@ -128,7 +150,7 @@ def scenario(
             "carbon_price": 0,
         },
         "objective": {"mode": "cost"},
-        "solver": {"mip_gap": gap, "time_limit_s": time_limit, "threads": 2, "seed": 0},
+        "solver": {"mip_gap": gap, "time_limit_s": time_limit, "threads": 2, "seed": 0, "highs_options": options},
     }
 
 
@@ -145,6 +167,7 @@ def worker(spec: dict) -> dict:
             spec["time_limit"],
             spec["region_set"],
             spec.get("grid", "northwest"),
+            fixed=spec.get("fix") is not None,
         )
     )
     t0 = time.perf_counter()
@@ -207,13 +230,14 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="reuse the hourly rows of an earlier run of this script (CSV) instead of solving them again",
     )
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "aggregation_error.csv")
+    ap.add_argument("--out", type=Path, default=None, help="CSV (default benchmarks/results/aggregation_GRID.csv)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.worker:
         print(json.dumps(worker(json.loads(a.worker))))
         return 0
 
+    a.out = a.out or HERE / "results" / f"aggregation_{a.grid}.csv"
     mach = harness.machine()
     rows: list[dict] = []
     timeout = a.time_limit * 2 + 1200

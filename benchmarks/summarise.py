@@ -1,7 +1,7 @@
 """Markdown tables from benchmark CSVs (the tables in docs/performance.md are pasted from here)::
 
 python benchmarks/summarise.py benchmarks/results/scale.csv              # phase table (medians over repeats)
-python benchmarks/summarise.py benchmarks/results/aggregation_error.csv  # recognised by its columns
+python benchmarks/summarise.py benchmarks/results/aggregation_northwest.csv  # recognised by its columns
 python benchmarks/summarise.py benchmarks/results/highs_options*.csv
 """
 

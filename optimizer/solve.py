@@ -39,7 +39,8 @@ def large_model_warning(size: dict[str, int]) -> str | None:
     return (
         f"warning: large model (~{size['columns']:,} columns over {size['slices']:,} time slices); on a 2-core "
         "machine national hourly models took more than 25 minutes and ~6 GB, while representative_days "
-        "(days: 12) solves in seconds; see docs/performance.md"
+        "(days: 12) solves in seconds; if hourly is needed, solver.highs_options: {mip_lp_solver: ipx} is much "
+        "faster on hourly models (docs/performance.md)"
     )
 
 
