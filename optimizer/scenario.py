@@ -226,12 +226,18 @@ class SolverConfig(_Strict):
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         reserved = {"threads", "time_limit", "mip_rel_gap", "random_seed", "output_flag", "log_file", "log_to_console"}
+        out = {}
         for name, value in v.items():
             if name in reserved:
                 raise ValueError(f"'{name}' is set by gridsite (use solver.mip_gap/time_limit_s/threads/seed)")
-            if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            ok = h.setOptionValue(name, value) == highspy.HighsStatus.kOk
+            if not ok and isinstance(value, bool):  # YAML reads `presolve: off` as false: HiGHS wants "off"
+                value = "on" if value else "off"
+                ok = h.setOptionValue(name, value) == highspy.HighsStatus.kOk
+            if not ok:
                 raise ValueError(f"HiGHS does not accept option {name}={value!r} (see the HiGHS options reference)")
-        return v
+            out[name] = value
+        return out
 
 
 class Scenario(_Strict):

@@ -98,3 +98,14 @@ def test_highs_options_reach_highs_and_the_result(tmp_path):
     assert off.total_cost == pytest.approx(plain.total_cost, rel=1e-6)
     assert off.solver_options["highs_options"] == {"presolve": "off"}
     assert "highs_options" not in plain.solver_options
+
+
+def test_highs_options_yaml_on_off_reach_highs_as_strings(tmp_path):
+    """YAML 1.1 reads `presolve: off` as false; HiGHS's string options get "off" back."""
+    p = tmp_path / "s.yaml"
+    data = scenario_dict()
+    p.write_text(yaml.safe_dump(data) + "\n")
+    text = p.read_text().replace("solver:\n", "solver:\n  highs_options: {presolve: off, mip_detect_symmetry: false}\n")
+    p.write_text(text)
+    sc = load_scenario(p)
+    assert sc.solver.highs_options == {"presolve": "off", "mip_detect_symmetry": False}
