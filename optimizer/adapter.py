@@ -7,6 +7,7 @@ supply and annuities, and aggregates identical clusters. The Pyomo model never s
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -15,9 +16,9 @@ import pandas as pd
 
 from geodata.geo import great_circle_km
 from geodata.regionset import RegionSet
-from optimizer.demand import HOURS_PER_YEAR, it_mw_from_gpus, lookup_gpu, peak_factor
+from optimizer.demand import HOURS_PER_YEAR, default_utilisation, it_design_mw_from_gpus, lookup_gpu, peak_factor
 from optimizer.errors import Diagnosis, InfeasibleError
-from optimizer.modeldata import ClusterGroup, Corridor, ModelData
+from optimizer.modeldata import AdequacyData, ClusterGroup, Corridor, ModelData
 from optimizer.scenario import Scenario, ScenarioError
 from optimizer.timeslices import build_time_slices
 
@@ -28,11 +29,13 @@ LIGHT_KM_PER_MS = 200.0  # speed of light in fibre, km per ms
 class ClusterInfo:
     id: str
     group: str
-    it_mw: float
+    it_mw: float  # average IT load
     workload: str
     gpus: int | None
     gpu: str | None
     allowed: tuple[str, ...]
+    it_design_mw: float = 0.0
+    flex: float = 0.0
 
 
 def crf(rate: float, years: float) -> float:
@@ -176,7 +179,7 @@ def build_model_data(
     for cid, i, c in expanded:
         loc = f"clusters.{i}"
         if c.mw is not None:
-            it_mw = float(c.mw)
+            design_mw = float(c.mw)
         else:
             try:
                 lookup_gpu(c.gpu)
@@ -186,7 +189,10 @@ def build_model_data(
                 raise ScenarioError(
                     file, [(f"{loc}.gpu", f"unknown GPU '{c.gpu}' (allowed: {', '.join(gpu_names())})")]
                 ) from None
-            it_mw = it_mw_from_gpus(c.gpus, c.gpu, c.utilisation)
+            design_mw = it_design_mw_from_gpus(c.gpus, c.gpu)
+        util = c.utilisation if c.utilisation is not None else default_utilisation(c.workload)
+        it_mw = design_mw * util
+        flex = float(c.flexibility.max_curtailment)
         allowed = list(chosen)
         if c.sites is not None:
             unknown = [s for s in c.sites if s not in sites_df.index]
@@ -242,22 +248,28 @@ def build_model_data(
         if penalty is None:
             penalty = it_mw * 1.5 * HOURS_PER_YEAR / 1000.0  # 1000 per MWh of energy at PUE 1.5, in M/yr
         info_allowed = tuple(sorted(allowed))
-        key = (round(it_mw, 9), c.workload, info_allowed, c.optional, round(float(penalty), 9))
+        key = (
+            round(it_mw, 9), round(design_mw, 9), c.workload, info_allowed, c.optional, round(float(penalty), 9), flex
+        )
         keys[key].append(cid)
-        key_meta[key] = (it_mw, c.workload, peak, info_allowed, c.optional, float(penalty))
-        infos.append(ClusterInfo(cid, "", it_mw, c.workload, c.gpus, c.gpu, info_allowed))
+        key_meta[key] = (it_mw, design_mw, c.workload, peak, info_allowed, c.optional, float(penalty), flex)
+        infos.append(ClusterInfo(cid, "", it_mw, c.workload, c.gpus, c.gpu, info_allowed, design_mw, flex))
 
     # group ids: first cluster id of the group, stable given the scenario
     group_of: dict[str, str] = {}
     groups: list[ClusterGroup] = []
     for key in sorted(keys, key=lambda k: sorted(keys[k])[0]):
         ids = tuple(sorted(keys[key]))
-        it_mw, workload, peak, allowed, optional, penalty = key_meta[key]
+        it_mw, design_mw, workload, peak, allowed, optional, penalty, flex = key_meta[key]
         gid = ids[0] if len(ids) == 1 else f"{ids[0]}+{len(ids) - 1}"
         for cid in ids:
             group_of[cid] = gid
-        groups.append(ClusterGroup(gid, ids, it_mw / 1000.0, workload, peak, len(ids), allowed, optional, penalty))
-    infos = [ClusterInfo(i.id, group_of[i.id], i.it_mw, i.workload, i.gpus, i.gpu, i.allowed) for i in infos]
+        groups.append(
+            ClusterGroup(
+                gid, ids, it_mw / 1000.0, workload, peak, len(ids), allowed, optional, penalty, design_mw / 1000.0, flex
+            )
+        )
+    infos = [dataclasses.replace(i, group=group_of[i.id]) for i in infos]
 
     # --- sites: only candidates some cluster may use get model columns ---------------------------------
     usable = {s for g in groups for s in g.sites}
@@ -268,28 +280,29 @@ def build_model_data(
     for g in groups:
         if not g.sites:
             continue
-        fits = [s for s in g.sites if g.it_gw * 1000 * g.peak * site_pue[s] <= cap_mw[s] + 1e-6]
+        fits = [s for s in g.sites if g.design * 1000 * site_pue[s] <= cap_mw[s] + 1e-6]
         if not fits and not g.optional:
             biggest = max(g.sites, key=lambda s: cap_mw[s] / site_pue[s])
-            need = g.it_gw * 1000 * g.peak * site_pue[biggest]
+            need = g.design * 1000 * site_pue[biggest]
             diag.append(
                 Diagnosis(
                     "site_capacity",
                     g.cluster_ids[0],
-                    f"cluster {g.cluster_ids[0]} needs {need:.0f} MW at peak but the largest allowed site, {biggest}, "
+                    f"cluster {g.cluster_ids[0]} needs {need:.0f} MW of facility design power but the largest allowed "
+                    f"site, {biggest}, "
                     f"holds {cap_mw[biggest]:.0f} MW",
                     need - cap_mw[biggest],
                     "MW",
                 )
             )
-    required = sum(g.it_gw * 1000 * g.peak * g.count for g in groups if not g.optional)
+    required = sum(g.design * 1000 * g.count for g in groups if not g.optional)
     total_cap = sum(cap_mw[s] / site_pue[s] for s in chosen)
     if required > total_cap + 1e-6:
         diag.append(
             Diagnosis(
                 "demand",
                 "all",
-                f"required clusters need {required:.0f} MW IT at peak but all candidate sites together hold "
+                f"required clusters need {required:.0f} MW of IT design power but all candidate sites together hold "
                 f"{total_cap:.0f} MW IT",
                 required - total_cap,
                 "MW",
@@ -406,15 +419,20 @@ def build_model_data(
     if fixed_plan is not None:
         fixed = _fix_counts(fixed_plan, infos, groups, set(candidates))
 
+    site_region = {s: str(sites_df.at[s, "region_id"]) for s in chosen}
+    site_price = {s: float(sites_df.at[s, "price_per_mwh"]) / 1000.0 for s in chosen}
+    adequacy = build_adequacy(scenario, rs, file, list(chosen), site_region, site_price, corridors)
+    if adequacy.note:
+        notes.append(adequacy.note)
     md = ModelData(
         name=scenario.name,
         currency=rs.currency,
         regions=regions,
         sites=tuple(chosen),
-        site_region={s: str(sites_df.at[s, "region_id"]) for s in chosen},
+        site_region=site_region,
         site_pue=site_pue,
         site_cap_gw={s: cap_mw[s] / 1000.0 for s in chosen},
-        site_price={s: float(sites_df.at[s, "price_per_mwh"]) / 1000.0 for s in chosen},
+        site_price=site_price,
         site_build={s: float(sites_df.at[s, "build_cost_per_mw_yr"]) * 1000.0 / 1e6 for s in chosen},
         site_quota={s: (q if s in covered else 0.0) for s in chosen},
         region_ef={r: float(reg.at[r, "ef_t_per_mwh"]) for r in regions},
@@ -455,8 +473,95 @@ def build_model_data(
         storage_duration_max=st_cfg.duration_h_max,
         fixed=fixed,
         notes=tuple(notes),
+        adequacy=adequacy,
     )
     return md, infos
+
+
+ADEQUACY_COLUMNS = ("firm_gw", "firm_import_gw", "peak_load_gw")
+
+
+def build_adequacy(
+    scenario: Scenario,
+    rs: RegionSet,
+    file: str,
+    sites: list[str],
+    site_region: dict[str, str],
+    site_price: dict[str, float],
+    corridors: tuple[Corridor, ...],
+) -> AdequacyData:
+    """Hourly firm headroom of the regions that matter to the candidate sites, sorted (see
+    :mod:`optimizer.model.adequacy`)::
+
+        headroom_r(h) = firm_gw + firm_import_gw − peak_load_gw · shape_r(h) · (1 + reserve margin)
+
+    with shape_r the region's own hourly system load per unit of its peak (region set). A per-region override
+    (``grid.adequacy.headroom_mw``) shifts the series so that its minimum is the given value. Values below 0 (a
+    region already short in some hours) offer nothing there: the series is clipped at 0, and the clusters are not
+    charged for an existing deficit.
+    """
+    cfg = scenario.grid.adequacy
+    if cfg.mode == "off":
+        return AdequacyData("off", note="grid adequacy off (grid.adequacy.mode: off)")
+    reg = rs.regions.set_index("id")
+    missing = [c for c in ADEQUACY_COLUMNS if c not in reg.columns]
+    shapes = None if missing else getattr(rs, "system_load", None)
+    if missing or shapes is None:
+        what = ", ".join(missing) if missing else "system load shapes"
+        return AdequacyData(
+            "off", note=f"grid adequacy not computed: region set '{rs.name}' has no {what} (regions.csv)"
+        )
+    bad = [r for r in cfg.headroom_mw if r not in reg.index]
+    if bad:
+        raise ScenarioError(
+            file, [("grid.adequacy.headroom_mw", f"unknown region '{bad[0]}' (allowed: region ids of {rs.name})")]
+        )
+    rm = cfg.reserve_margin if cfg.reserve_margin is not None else float(rs.meta.get("reserve_margin_default", 0.15))
+    site_regions = sorted({site_region[s] for s in sites})
+    import_corr = tuple(c.id for c in corridors if c.b in site_regions and c.cap_gw > 0)
+    exporters = {c.a for c in corridors if c.id in set(import_corr)}
+    active = sorted(set(site_regions) | exporters)
+    headroom, raw_min, peak_hour = {}, {}, {}
+    for r in active:
+        load = shapes[r].to_numpy(float) * float(reg.at[r, "peak_load_gw"]) * (1.0 + rm)
+        h = float(reg.at[r, "firm_gw"]) + float(reg.at[r, "firm_import_gw"]) - load
+        if r in cfg.headroom_mw:
+            h = h + (cfg.headroom_mw[r] / 1000.0 - float(h.min()))
+        raw_min[r] = float(h.min())
+        peak_hour[r] = int(np.argmin(h))
+        headroom[r] = np.sort(np.clip(h, 0.0, None))
+    techs = rs.tech_costs.set_index("tech") if len(rs.tech_costs) else pd.DataFrame()
+    annuity, avail, tech = 0.0, 1.0, ""
+    new_firm = cfg.new_firm
+    note = ""
+    if "firm_new" in techs.index:
+        annuity = annuity_per_kw(rs.tech_costs, "firm_new", float(rs.meta.get("wacc", 0.06)))
+        a = techs.at["firm_new", "availability"] if "availability" in techs.columns else np.nan
+        avail = float(a) if pd.notna(a) and float(a) > 0 else 1.0
+        tech = str(techs.at["firm_new", "source"])[:80] if "source" in techs.columns else "firm_new"
+    elif new_firm:
+        new_firm = False
+        note = f"region set '{rs.name}' has no firm_new technology (tech_costs.csv): no new firm capacity"
+    dest = {}
+    for s in sites:
+        r = site_region[s]
+        dest[r] = min(dest.get(r, np.inf), site_price[s])
+    return AdequacyData(
+        mode=cfg.mode,
+        headroom=headroom,
+        headroom_raw_min=raw_min,
+        peak_hour=peak_hour,
+        import_corridors=import_corr,
+        new_firm=new_firm,
+        firm_annuity=annuity,
+        firm_availability=avail,
+        firm_tech=tech,
+        region_price={r: float(reg.at[r, "price_per_mwh"]) / 1000.0 for r in active},
+        dest_price=dest,
+        flex_cost=cfg.flexibility_cost_per_mwh / 1000.0,
+        reserve_margin=rm,
+        note=note,
+    )
 
 
 def _fix_counts(plan: dict[str, str], infos: list[ClusterInfo], groups: list[ClusterGroup], chosen: set[str]):

@@ -194,39 +194,38 @@ def _read_plan(path: Path) -> dict[str, str]:
 
 
 def print_gap_table(regions: pd.DataFrame, top: int = 12) -> None:
-    """Regions with added GPU load, ranked by green-power gap, then by added load."""
-    r = regions[(regions.added_load_mw > 0) | (regions.gap_mw > 0)]
+    """Regions with added GPU load: firm headroom used, imports, new firm capacity and any gap (MW)."""
+    if "added_peak_mw" not in regions or "gap_mw" not in regions:
+        return
+    gap = regions.gap_mw.fillna(0.0)
+    r = regions[(regions.added_peak_mw > 0) | (gap > 0)].assign(_gap=gap)
     if r.empty:
         return
-    r = r.sort_values(["gap_mw", "added_load_mw"], ascending=False).head(top)
+    r = r.sort_values(["_gap", "added_peak_mw"], ascending=False).head(top)
     t = Table(
-        title="regional power gaps, MW average (gap = added load − local renewable surplus − green imports − "
-        "corridor headroom left)",
+        title="regional supply adequacy, MW (headroom = firm capacity + firm imports − own peak load × (1 + reserve "
+        "margin), at the region's tightest hour)",
         title_justify="left",
     )
-    for c in (
-        "region",
-        "added load",
-        "TWh/yr",
-        "local surplus",
-        "imported",
-        "headroom left",
-        "certs sold GWh",
-        "certs bought GWh",
-        "gap",
-    ):
+    for c in ("region", "headroom", "added peak", "used", "imports", "exports", "new firm", "shed GWh", "gap",
+              "green gap (avg)"):
         t.add_column(c, justify="left" if c == "region" else "right")
+
+    def f(x, fmt="{:,.0f}"):
+        return "–" if x != x else fmt.format(x)
+
     for x in r.itertuples(index=False):
         t.add_row(
             x.region_id,
-            f"{x.added_load_mw:,.0f}",
-            f"{x.added_energy_twh:,.2f}",
-            f"{x.local_surplus_mw:,.0f}",
-            f"{x.imported_mw:,.0f}",
-            f"{x.import_headroom_mw:,.0f}",
-            f"{x.cert_sold_gwh:,.0f}",
-            f"{x.cert_bought_gwh:,.0f}",
-            f"[bold red]{x.gap_mw:,.0f}[/]" if x.gap_mw > 0 else "0",
+            f(x.headroom_mw),
+            f(x.added_peak_mw),
+            f(x.headroom_used, "{:.0%}"),
+            f(x.grid_import_mw),
+            f(x.grid_export_mw),
+            f(x.new_firm_mw),
+            f(x.shed_gwh, "{:,.1f}"),
+            f"[bold red]{x.gap_mw:,.0f}[/]" if x.gap_mw > 0 else f(x.gap_mw),
+            f(x.green_gap_mw),
         )
     out.print(t)
 
@@ -234,19 +233,23 @@ def print_gap_table(regions: pd.DataFrame, top: int = 12) -> None:
 def print_result(res) -> None:
     cur = res.currency
     t = Table(title=f"{res.scenario.name}: placement", title_justify="left")
-    for c in ("cluster", "workload", "IT MW", "site", "region"):
-        t.add_column(c, justify="right" if c == "IT MW" else "left")
+    for c in ("cluster", "workload", "IT design MW", "avg IT MW", "site", "region"):
+        t.add_column(c, justify="right" if "MW" in c else "left")
     for r in res.tables["assignments"].itertuples(index=False):
-        t.add_row(r.cluster_id, r.workload, f"{r.it_mw:,.0f}", r.site_id or "(unbuilt)", r.region_id)
+        t.add_row(
+            r.cluster_id, r.workload, f"{r.it_design_mw:,.0f}", f"{r.it_mw:,.0f}", r.site_id or "(unbuilt)", r.region_id
+        )
     out.print(t)
     s = res.tables["sites"]
     s = s[s.energy_gwh > 0]
     t2 = Table(title="sites used", title_justify="left")
-    for c in ("site", "facility MW", "GWh/yr", "green share", "quota", "grid GWh", "dedicated GWh", "certificates GWh"):
+    for c in ("site", "peak MW", "avg MW", "GWh/yr", "green share", "quota", "grid GWh", "dedicated GWh",
+              "certificates GWh"):
         t2.add_column(c, justify="left" if c == "site" else "right")
     for r in s.itertuples(index=False):
         t2.add_row(
             r.site_id,
+            f"{r.facility_design_mw:,.0f}",
             f"{r.facility_mw:,.0f}",
             f"{r.energy_gwh:,.0f}",
             f"{r.green_share:.1%}",
@@ -370,36 +373,59 @@ def demand(
     gpu: Annotated[str | None, typer.Option("--gpu", help="GPU type (see --list)")] = None,
     pue: Annotated[float, typer.Option("--pue", min=1.0, max=3.0, help="Power usage effectiveness of the site")] = 1.25,
     utilisation: Annotated[
-        float | None, typer.Option("--utilisation", min=0.01, max=1.0, help="Average server utilisation")
+        float | None,
+        typer.Option("--utilisation", min=0.01, max=1.0, help="Average power ÷ design power (default by workload)"),
     ] = None,
+    workload: Annotated[str, typer.Option("--workload", help="training | inference")] = "training",
     list_gpus: Annotated[bool, typer.Option("--list", help="List the GPU catalogue")] = False,
 ) -> None:
-    """IT MW, facility MW and annual GWh of a GPU cluster, with the assumptions used."""
-    from optimizer.demand import estimate, gpu_catalogue, gpu_names
+    """IT design MW, peak and average facility MW and annual GWh of a GPU cluster, with the assumptions used."""
+    from optimizer.demand import (
+        NETWORK_STORAGE_SHARE,
+        estimate,
+        gpu_catalogue,
+        gpu_names,
+        max_utilisation,
+    )
 
     def _run():
         if list_gpus or gpus is None or gpu is None:
             if not list_gpus:
                 raise ScenarioError("command line", [("--gpus/--gpu", "both are required (or --list)")])
-            t = Table(title="GPU catalogue")
+            t = Table(title=f"GPU catalogue (design power adds {NETWORK_STORAGE_SHARE:.0%} for networking and storage)")
             cat = gpu_catalogue()
-            for c in ("gpu", "board_w", "server_w_per_gpu", "default_utilisation", "source"):
+            for c in ("gpu", "board_w", "server_w_per_gpu", "source"):
                 t.add_column(c)
             for r in cat.itertuples(index=False):
-                t.add_row(r.gpu, f"{r.board_w:g}", f"{r.server_w_per_gpu:g}", f"{r.default_utilisation:g}", r.source)
+                t.add_row(r.gpu, f"{r.board_w:g}", f"{r.server_w_per_gpu:g}", r.source)
             out.print(t)
             return 0
+        if workload not in ("training", "inference"):
+            raise ScenarioError("command line", [("--workload", f"must be training or inference (got {workload!r})")])
+        if utilisation is not None and utilisation > max_utilisation(workload) + 1e-9:
+            raise ScenarioError(
+                "command line",
+                [("--utilisation", f"at most {max_utilisation(workload):.2f} for {workload} (its peak would exceed "
+                  "design power)")],
+            )
         try:
-            d = estimate(gpus, gpu, pue=pue, utilisation=utilisation)
+            d = estimate(gpus, gpu, pue=pue, utilisation=utilisation, workload=workload)
         except KeyError:
             raise ScenarioError(
                 "command line", [("--gpu", f"unknown GPU '{gpu}' (allowed: {', '.join(gpu_names())})")]
             ) from None
-        out.print(f"{d.gpus:,} × {d.gpu} at utilisation {d.utilisation:.0%}, PUE {d.pue:g}")
-        out.print(f"  IT load        {d.it_mw:10.1f} MW   ({d.server_w_per_gpu:g} W per GPU incl. server share)")
-        out.print(f"  facility load  {d.facility_mw:10.1f} MW   (IT × PUE)")
-        out.print(f"  annual energy  {d.energy_gwh:10.1f} GWh  (flat training load, 8760 h)")
-        out.print(f"  source: {d.source}")
+        out.print(f"{d.gpus:,} × {d.gpu}, {d.workload}, PUE {d.pue:g}, average utilisation {d.utilisation:.0%}")
+        out.print(f"  IT design power        {d.it_design_mw:10.1f} MW   (servers + networking/storage)")
+        out.print(f"  peak facility power    {d.facility_design_mw:10.1f} MW   (IT design × PUE: site, grid)")
+        out.print(f"  average facility power {d.facility_average_mw:10.1f} MW   (peak × utilisation)")
+        out.print(f"  annual energy          {d.energy_gwh:10.1f} GWh  (average facility power × 8760 h)")
+        out.print("  assumptions:")
+        out.print(f"    {d.server_w_per_gpu:g} W per GPU = vendor maximum system power ÷ GPUs per server ({d.source})")
+        out.print(
+            f"    + {d.network_storage_share:.0%} for cluster networking and storage (ESTIMATE; published range 5–18 %)"
+        )
+        how = "given" if utilisation is not None else "ESTIMATE, default"
+        out.print(f"    utilisation {d.utilisation:.0%} ({how} for {d.workload}); PUE {d.pue:g} at design conditions")
         return 0
 
     guarded(_run)

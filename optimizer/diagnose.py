@@ -12,6 +12,7 @@ limit L gets non-negative slacks ``σ`` (one per row it owns) so that it can be 
     bounds of flow[e,t]       flow[e,t] − σ_e ≤ spare_e            (GW)     grid.corridor_capacity_mw
     bounds of wind[r], solar[r]
                               wind[r] − σ ≤ pot_r                  (GW)     grid.potential_scale
+    adequacy_load[r]          z_r = … − gap[r],  gap[r] = σ ≥ 0    (GW)     grid.adequacy (firm supply short)
 
 One slack per corridor (not per slice) and one indicator per limit: a limit is *one thing a user could change*
 (a site's quota, a corridor's rating, the carbon cap), however many rows it spans. Latency budgets and clusters
@@ -62,6 +63,7 @@ PRIORITY = {
     "corridor": 1.002,
     "potential": 1.002,
     "certificate_supply": 1.002,
+    "adequacy": 1.002,
 }
 
 #: The scenario field a user would change to relax each family.
@@ -73,6 +75,7 @@ FIELD = {
     "corridor": "grid.corridor_capacity_mw",
     "carbon_cap": "policy.carbon_cap_t",
     "potential": "grid.potential_scale",
+    "adequacy": "grid.adequacy",
 }
 
 _TOL = 1e-6
@@ -114,7 +117,7 @@ class _Limit:
 def _refs(md: ModelData) -> dict[str, float]:
     """Portfolio-wide reference magnitudes used for big-M bounds and per-family normalisation."""
     max_pue = max(md.site_pue.values()) if md.site_pue else 1.5
-    peak = sum(g.it_gw * g.count * g.peak for g in md.groups) * max_pue
+    peak = sum(g.design * g.count for g in md.groups) * max_pue
     energy = sum(g.it_gw * g.count for g in md.groups) * max_pue * float(md.slices.weight.sum())
     efs = [md.region_ef[md.site_region[s]] for s in md.sites]
     return {
@@ -130,7 +133,7 @@ def _site_demand(md: ModelData) -> dict[str, float]:
     out = dict.fromkeys(md.sites, 0.0)
     for g in md.groups:
         for s in g.sites:
-            out[s] += g.it_gw * g.count * g.peak * md.site_pue[s]
+            out[s] += g.design * g.count * md.site_pue[s]
     return out
 
 
@@ -174,6 +177,7 @@ def build_elastic(md: ModelData, hard: Iterable[str] = ()):
         "corridor": refs["peak_gw"],
         "potential": refs["peak_gw"],
         "carbon_cap": refs["carbon_kt"],
+        "adequacy": refs["peak_gw"],
     }
 
     def limit(family: str, subject: str) -> _Limit:
@@ -228,6 +232,13 @@ def build_elastic(md: ModelData, hard: Iterable[str] = ()):
             m.elastic.add(var[r] - sl <= pot[r])
             big = refs["peak_gw"] / max(mean_cf[r], 0.02) * 2.0
             limit("potential", f"{tech}:{r}").slacks.append((sl, big, f"{tech}[{r}]"))
+
+    # regional adequacy: the gap variable of each region's uncovered-load row is freed
+    if "adequacy" not in hard:
+        for r in getattr(m, "A", ()):
+            gap = m.adequacy_gap[r]
+            gap.unfix()
+            limit("adequacy", r).slacks.append((gap, refs["peak_gw"] * 1.01 + 1e-3, f"adequacy_load[{r}]"))
 
     # corridor capacity: one slack per corridor over every slice
     cap = {c.id: c.cap_gw for c in md.corridors}
@@ -421,6 +432,28 @@ def describe(m, md: ModelData, limits: list[_Limit], hub_sites: Iterable[str] = 
                 msg = f"region {r}: {mw:,.0f} MW of new {tech} needed beyond its remaining potential of {pot:,.0f} MW"
                 fld = FIELD[fam]
             out.append(PolicyDiagnosis("potential", r, msg, mw, "MW", fld, mw / pot if pot > 0 else None, comps))
+        elif fam == "adequacy":
+            mw = total * 1000.0
+            ad = md.adequacy
+            head = ad.headroom_raw_min.get(subj, 0.0) * 1000.0
+            design = {g.id: g.design for g in md.groups}
+            added = 1000.0 * sum(
+                _val(m.build[k, s]) * md.site_pue[s] * design[k] for k, s in m.KS if md.site_region[s] == subj
+            )
+            ways = []
+            if not ad.new_firm:
+                ways.append("new firm capacity is off (grid.adequacy.new_firm)")
+            if not any(c.b == subj for c in md.corridors if c.id in ad.import_corridors):
+                ways.append("no corridor with spare capacity brings firm imports")
+            msg = (
+                f"region {subj}: the clusters' added peak of {added:,.0f} MW exceeds what its grid can supply at the "
+                f"tightest hour (firm headroom {head:,.0f} MW at {ad.reserve_margin:.0%} reserve margin, plus imports"
+                f" and new firm capacity) by {mw:,.0f} MW"
+            )
+            if ways:
+                msg += "; " + "; ".join(ways)
+            fld = "grid.adequacy.new_firm" if not ad.new_firm else f"grid.adequacy.headroom_mw.{subj}"
+            out.append(PolicyDiagnosis("adequacy", subj, msg, mw, "MW", fld, mw / added if added > 0 else None, comps))
         elif fam == "corridor":
             mw = total * 1000.0
             cap_mw = next(c.cap_gw for c in md.corridors if c.id == subj) * 1000.0

@@ -6,7 +6,9 @@ power in GW, energy in GWh, emissions in kt CO2, money in millions of the region
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from optimizer.timeslices import TimeSlices
 
@@ -17,13 +19,20 @@ class ClusterGroup:
 
     id: str
     cluster_ids: tuple[str, ...]
-    it_gw: float  # average IT load of one cluster
+    it_gw: float  # average IT load of one cluster (energy, emissions, quotas)
     workload: str  # training | inference
     peak: float  # peak ÷ mean of the load shape
     count: int
     sites: tuple[str, ...]  # allowed sites
     optional: bool
     penalty_m: float  # per unbuilt cluster, M/yr
+    design_gw: float = 0.0  # IT design power of one cluster (site capacity, build cost, adequacy); 0 → it_gw·peak
+    flex: float = 0.0  # share of annual energy the cluster may shed when its region's grid is tight
+
+    @property
+    def design(self) -> float:
+        """IT design power (GW) of one cluster."""
+        return self.design_gw if self.design_gw > 0 else self.it_gw * self.peak
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,31 @@ class Corridor:
     loss: float
     wheel_m_per_gwh: float
     kind: str = ""
+
+
+@dataclass(frozen=True)
+class AdequacyData:
+    """Regional supply adequacy (all power in GW, energy in GWh, money in M per GW-yr or per GWh).
+
+    ``headroom`` holds, for every active region (regions with a candidate site and those that may export firm
+    power to them), the 8760 hourly firm headroom values sorted ascending and clipped at 0:
+    max(0, firm + firm imports − own load(h) × (1 + reserve margin)).
+    """
+
+    mode: str  # enforce | report | off
+    headroom: dict[str, np.ndarray] = field(default_factory=dict)
+    headroom_raw_min: dict[str, float] = field(default_factory=dict)  # before clipping at 0
+    peak_hour: dict[str, int] = field(default_factory=dict)  # hour of the year of the smallest headroom
+    import_corridors: tuple[str, ...] = ()  # corridor ids (a>b, b a site region) usable for firm imports
+    new_firm: bool = True
+    firm_annuity: float = 0.0  # M per GW-yr of new firm capacity
+    firm_availability: float = 1.0  # firm share of a new plant's rating
+    firm_tech: str = ""
+    region_price: dict[str, float] = field(default_factory=dict)  # M per GWh, grid price of exporting regions
+    dest_price: dict[str, float] = field(default_factory=dict)  # M per GWh, lowest site price in a site region
+    flex_cost: float = 0.0  # M per GWh shed
+    reserve_margin: float = 0.15
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +115,7 @@ class ModelData:
     storage_duration_max: float = 8.0
     fixed: dict[tuple[str, str], int] | None = None  # (group, site) -> count of a proposed plan
     notes: tuple[str, ...] = ()
+    adequacy: AdequacyData = field(default_factory=lambda: AdequacyData("off"))
 
     @property
     def region_sites(self) -> dict[str, list[str]]:

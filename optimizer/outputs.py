@@ -110,10 +110,14 @@ def build_summary(result) -> dict:
             "demand": {
                 "clusters": len(a),
                 "placed": len(placed),
+                "it_design_mw": float(placed.it_design_mw.sum()) if len(placed) else 0.0,
+                "facility_design_mw": float(placed.facility_design_mw.sum()) if len(placed) else 0.0,
                 "it_mw": float(placed.it_mw.sum()) if len(placed) else 0.0,
                 "facility_mw": float(placed.facility_mw.sum()) if len(placed) else 0.0,
                 "energy_twh": float(placed.energy_gwh.sum()) / 1000.0 if len(placed) else 0.0,
+                "curtailed_twh": float(placed.curtailed_gwh.sum()) / 1000.0 if len(placed) else 0.0,
             },
+            "adequacy": adequacy_summary(sc, tables.get("regions", pd.DataFrame())),
             "placement": dict(zip(a.cluster_id, a.site_id, strict=True)) if len(a) else {},
             "time": {"mode": sc.time.mode, "slices": result.model_size.get("slices")},
             "model_size": result.model_size,
@@ -123,6 +127,27 @@ def build_summary(result) -> dict:
             "notes": result.notes,
         }
     )
+
+
+def adequacy_summary(sc, regions: pd.DataFrame) -> dict:
+    """Grid adequacy in a few numbers (MW): mode, reserve margin, totals over regions with added load."""
+    cfg = sc.grid.adequacy
+    out: dict = {"mode": cfg.mode, "unit": "MW"}
+    if not len(regions) or "added_peak_mw" not in regions or regions["headroom_mw"].isna().all():
+        return out
+    r = regions[regions.added_peak_mw > 0]
+    out.update(
+        {
+            "added_peak_mw": float(r.added_peak_mw.sum()),
+            "headroom_mw": float(r.headroom_mw.clip(lower=0).sum()),
+            "grid_import_mw": float(regions.grid_import_mw.fillna(0).sum()),
+            "new_firm_mw": float(regions.new_firm_mw.fillna(0).sum()),
+            "shed_gwh": float(regions.shed_gwh.fillna(0).sum()),
+            "gap_mw": float(regions.gap_mw.fillna(0).sum()),
+            "regions_over_headroom": sorted(r.loc[r.added_peak_mw > r.headroom_mw.clip(lower=0) + 1e-6, "region_id"]),
+        }
+    )
+    return out
 
 
 def _sha256(path: Path) -> str:

@@ -8,10 +8,18 @@ Regional power-gap indicators (``regions`` table; average MW = GWh / 8.76):
   renewables built in the region, less what it sends out over corridors;
 - ``import_spare_mw`` / ``import_used_mw`` / ``import_headroom_mw``: spare capacity of corridors into the region
   available to the clusters, its peak use by dedicated green power, and what is left;
-- ``gap_mw = max(0, added_load_mw − local_surplus_mw − imported_mw − import_headroom_mw)``: added GPU load that
-  neither local renewable surplus, nor green power imported, nor the corridor headroom left could cover — the
-  part that leans on the region's existing (mostly thermal) system. A screening indicator of a regional power
-  gap; the model does not represent conventional generation or reserve margins.
+- ``green_gap_mw = max(0, added_load_mw − local_surplus_mw − imported_mw)``: average added GPU load that neither
+  local renewable surplus nor green power imported covers — the part that leans on the region's existing (mostly
+  thermal) system for energy.
+
+Regional supply adequacy (firm power, see :mod:`optimizer.model.adequacy`):
+
+- ``headroom_mw``: the region's firm headroom at its tightest hour (minimum over the year, before clipping at 0);
+  ``added_peak_mw``: design facility power of the clusters placed there;
+- ``grid_import_mw`` / ``grid_export_mw``: firm imports received (after losses) / sent over corridors;
+  ``new_firm_mw``: new firm capacity built for the clusters; ``shed_gwh``: energy the flexible clusters shed;
+- ``gap_mw``: in ``enforce`` mode 0 (the model covers every hour); in ``report`` mode the shortfall at the
+  tightest hour, max(0, added_peak_mw − max(headroom_mw, 0)), with no imports, new capacity or flexibility.
 
 Units in the tables: MW, GWh per year, tCO2 per year, money in millions of the set's currency per year
 (columns ending ``_m``), prices per MWh.
@@ -26,6 +34,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from optimizer.model import COST_TERMS
+from optimizer.model.adequacy import shed_needed
 from optimizer.model.certificates import matching_periods
 from optimizer.modeldata import ModelData
 
@@ -46,6 +55,52 @@ def _array(var, keys1, T) -> np.ndarray:
         for t in range(T):
             out[i, t] = var[k, t].value or 0.0
     return _clean(out)
+
+
+def _adequacy_columns(m, md: ModelData, r: str, assignments: pd.DataFrame) -> dict:
+    """Firm headroom, added peak, imports, new firm capacity, shed energy and gap of region ``r`` (MW, GWh)."""
+    ad = md.adequacy
+    placed = assignments[(assignments.region_id == r) & (assignments.status == "placed")]
+    added = float(placed.facility_design_mw.sum())
+    if ad.mode == "off" or r not in ad.headroom_raw_min:
+        nan = np.nan
+        return {"headroom_mw": nan, "added_peak_mw": added, "grid_import_mw": nan, "grid_export_mw": nan,
+                "grid_import_gwh": nan, "new_firm_mw": nan, "shed_gwh": nan, "gap_mw": nan, "headroom_used": nan}
+    head = ad.headroom_raw_min[r] * 1000.0
+    corr = {c.id: c for c in md.corridors}
+    enforce = ad.mode == "enforce"
+    imp_in = sum(_v(m.imp[e]) * (1 - corr[e].loss) for e in m.EI if corr[e].b == r) * 1000.0 if enforce else 0.0
+    exp_out = sum(_v(m.imp[e]) for e in m.EI if corr[e].a == r) * 1000.0 if enforce else 0.0
+    gimp = sum(_v(m.gimp[e]) * (1 - corr[e].loss) for e in m.EI if corr[e].b == r) if enforce else 0.0
+    nf = _v(m.new_firm[r]) * 1000.0 if enforce else 0.0
+    # the energy that must be shed for the uncovered load (the shed column itself may sit anywhere up to the allowance
+    # when shedding is free)
+    shed = shed_needed(ad.headroom[r], _v(m.uncovered[r])) if enforce else 0.0
+    gap = 0.0 if enforce else max(0.0, added - max(head, 0.0))
+    return {
+        "headroom_mw": head,
+        "added_peak_mw": added,
+        "grid_import_mw": imp_in,
+        "grid_export_mw": exp_out,
+        "grid_import_gwh": gimp,
+        "new_firm_mw": nf,
+        "shed_gwh": shed,
+        "gap_mw": gap,
+        "headroom_used": added / head if head > 1e-6 else np.nan,
+    }
+
+
+def _curtailment_per_cluster(m, md: ModelData, assignments: pd.DataFrame) -> None:
+    """Share each region's shed energy among its placed flexible clusters in proportion to their allowance."""
+    if md.adequacy.mode != "enforce" or not len(assignments):
+        return
+    allowance = assignments.max_curtailment * assignments.energy_gwh
+    for r in m.A:
+        shed = shed_needed(md.adequacy.headroom[r], _v(m.uncovered[r]))
+        here = (assignments.region_id == r) & (assignments.status == "placed")
+        total = float(allowance[here].sum())
+        if shed > 1e-9 and total > 0:
+            assignments.loc[here, "curtailed_gwh"] = shed * allowance[here] / total
 
 
 def placement_counts(m: pyo.ConcreteModel) -> dict[tuple[str, str], int]:
@@ -72,16 +127,22 @@ def extract_tables(
             s = sites[i] if i < len(sites) else ""
             pue = md.site_pue[s] if s else np.nan
             it_mw = g.it_gw * 1000.0
+            design_mw = g.design * 1000.0
             rows.append(
                 {
                     "cluster_id": cid,
                     "site_id": s,
                     "region_id": md.site_region[s] if s else "",
                     "workload": g.workload,
+                    "it_design_mw": design_mw,
                     "it_mw": it_mw,
+                    "utilisation": it_mw / design_mw if design_mw > 0 else np.nan,
+                    "facility_design_mw": design_mw * pue if s else 0.0,
                     "facility_mw": it_mw * pue if s else 0.0,
                     "peak_facility_mw": it_mw * pue * g.peak if s else 0.0,
                     "energy_gwh": it_mw * pue * 8.76 if s else 0.0,
+                    "max_curtailment": g.flex,
+                    "curtailed_gwh": 0.0,
                     "status": "placed" if s else "unbuilt",
                 }
             )
@@ -130,6 +191,8 @@ def extract_tables(
                 "pue": md.site_pue[s],
                 "max_mw": md.site_cap_gw[s] * 1000.0,
                 "n_clusters": len(placed),
+                "it_design_mw": float(placed.it_design_mw.sum()),
+                "facility_design_mw": float(placed.facility_design_mw.sum()),
                 "it_mw": float(placed.it_mw.sum()),
                 "facility_mw": (Ltr[i] + Linf[i]) * 1000.0,
                 "peak_facility_mw": float(placed.peak_facility_mw.sum()),
@@ -147,7 +210,7 @@ def extract_tables(
                 "emissions_market_t": max(0.0, ef * (grid_e[i] - certs[s])) * 1000.0,
                 "build_cost_m": float(
                     sum(
-                        md.site_build[s] * md.site_pue[s] * groups[k].it_gw * groups[k].peak * n
+                        md.site_build[s] * md.site_pue[s] * groups[k].design * n
                         for (k, ss), n in counts.items()
                         if ss == s
                     )
@@ -272,7 +335,8 @@ def extract_tables(
             "import_spare_mw": spare_in,
             "import_used_mw": used_in,
             "import_headroom_mw": spare_in - used_in,
-            "gap_mw": max(0.0, fac - max(surplus, 0.0) - imported_mw - (spare_in - used_in)),
+            "green_gap_mw": max(0.0, fac - max(surplus, 0.0) - imported_mw),
+            **_adequacy_columns(m, md, r, assignments),
             "price_per_mwh": float(rm.at[r, "price_per_mwh"]),
             "ef_t_per_mwh": md.region_ef[r],
         }
@@ -281,6 +345,7 @@ def extract_tables(
             row["battery_mwh"] = (m.battery_energy[r].value or 0.0) * 1000.0
         reg_rows.append(row)
     regions = pd.DataFrame(reg_rows)
+    _curtailment_per_cluster(m, md, assignments)
 
     cost = {n: _v(getattr(m, f"cost_{n}")) for n in COST_TERMS}
     periods, _ = matching_periods(md)

@@ -64,17 +64,26 @@ class Latency(_Strict):
     """Fibre route length ÷ great-circle distance."""
 
 
+class Flexibility(_Strict):
+    max_curtailment: Annotated[float, Field(ge=0.0, le=0.2)] = 0.0
+    """Share of the cluster's annual energy it may shed (or defer) in the hours when its region's grid is tight:
+    training checkpoints, deferrable batch work. 0.0025–0.01 are the shares of recent US large-load studies."""
+
+
 class Cluster(_Strict):
     id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
     """Unique cluster id (letters, digits, _ . -)."""
     mw: Annotated[float, Field(gt=0)] | None = None
-    """Average IT load in MW (give either mw or gpus + gpu)."""
+    """IT design power in MW: every server at full load plus cluster networking and storage (give either mw or
+    gpus + gpu). Site capacity, build cost and grid adequacy use design power × PUE; energy uses the average
+    load = design × utilisation."""
     gpus: Annotated[int, Field(gt=0)] | None = None
     """Number of GPUs (with gpu)."""
     gpu: str | None = None
     """GPU type from the catalogue (`gridsite demand --list`)."""
     utilisation: Annotated[float, Field(gt=0, le=1)] | None = None
-    """Average utilisation of the servers (catalogue default when omitted)."""
+    """Average power ÷ design power (default 0.75 for training, 0.6 for inference: estimates; at most 0.8 for
+    inference, whose diurnal peak is 1.25 × its mean)."""
     workload: Literal["training", "inference"] = "training"
     """training: flat load; inference: diurnal shape (peak 1.25 × mean at 20:00)."""
     count: Annotated[int, Field(ge=1)] = 1
@@ -88,6 +97,8 @@ class Cluster(_Strict):
     unbuilt_penalty: NonNeg | None = None
     """Penalty, million currency per year, for leaving this optional cluster unbuilt (default: 1000 currency per
     MWh of its annual energy at PUE 1.5)."""
+    flexibility: Flexibility = Flexibility()
+    """How much of its load the cluster may shed when the regional grid is tight."""
 
     @model_validator(mode="after")
     def _mw_or_gpus(self) -> Cluster:
@@ -95,6 +106,11 @@ class Cluster(_Strict):
             raise ValueError("give either 'mw' or both 'gpus' and 'gpu'")
         if self.mw is not None and (self.gpus is not None or self.gpu is not None):
             raise ValueError("give either 'mw' or 'gpus' + 'gpu', not both")
+        if self.workload == "inference" and self.utilisation is not None and self.utilisation > 0.8 + 1e-9:
+            raise ValueError(
+                f"utilisation {self.utilisation:g} is above 0.8, the most an inference cluster can average while its "
+                "diurnal peak (1.25 × mean) stays within design power"
+            )
         return self
 
 
@@ -182,6 +198,21 @@ class Storage(_Strict):
     """Upper bound on energy/power ratio, hours."""
 
 
+class Adequacy(_Strict):
+    mode: Literal["enforce", "report", "off"] = "enforce"
+    """enforce: the clusters' added peak load must be covered in every hour by the region's firm headroom, firm
+    imports over corridors and new firm capacity; report: no constraint, shortfalls reported as gap_mw; off: not
+    computed."""
+    reserve_margin: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    """Planning reserve margin on the region's own load (default: the region set's, 15 %)."""
+    new_firm: bool = True
+    """Allow new firm capacity (the region set's `firm_new` technology) to be built for the clusters."""
+    headroom_mw: dict[str, float] = {}
+    """Per-region override of the firm headroom at the region's peak hour, MW (may be negative)."""
+    flexibility_cost_per_mwh: NonNeg = 0.0
+    """Cost per MWh of cluster load shed or deferred (value of the lost or delayed compute), scenario currency."""
+
+
 class GridConfig(_Strict):
     corridor_spare_share: Share = 0.2
     """Share of each corridor's rating available to the clusters' dedicated green power (ESTIMATE)."""
@@ -198,6 +229,8 @@ class GridConfig(_Strict):
     profiles: dict[Literal["wind", "solar"], str] = {}
     """Measured capacity-factor profiles (CSV/Parquet, 8760 rows, region ids as columns)."""
     storage: Storage = Storage()
+    adequacy: Adequacy = Adequacy()
+    """Regional supply adequacy: may the clusters' peak load exceed what the regional grid can supply?"""
 
 
 class Objective(_Strict):

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.demand import diurnal_shape, estimate, gpu_catalogue, it_mw_from_gpus, peak_factor
+from optimizer.demand import (
+    NETWORK_STORAGE_SHARE,
+    diurnal_shape,
+    estimate,
+    gpu_catalogue,
+    it_design_mw_from_gpus,
+    max_utilisation,
+    peak_factor,
+)
 
 
 def test_catalogue_has_required_gpus_with_sources():
@@ -16,18 +24,24 @@ def test_catalogue_has_required_gpus_with_sources():
         assert len(str(cat.loc[g, "source"])) > 20
 
 
-def test_h100_cluster_power():
-    # 100,000 GPUs × 1,275 W × 0.75 = 95.625 MW IT
-    assert it_mw_from_gpus(100_000, "H100") == pytest.approx(95.625)
-    d = estimate(100_000, "h100", pue=1.2, utilisation=1.0)
-    assert d.it_mw == pytest.approx(127.5)
-    assert d.facility_mw == pytest.approx(153.0)
-    assert d.energy_gwh == pytest.approx(153.0 * 8.76)
+def test_h100_cluster_design_and_average_power():
+    # 100,000 GPUs × 1,275 W = 127.5 MW of servers, + 15 % networking and storage = 146.6 MW IT design power
+    assert NETWORK_STORAGE_SHARE == pytest.approx(0.15)
+    assert it_design_mw_from_gpus(100_000, "H100") == pytest.approx(146.625)
+    d = estimate(100_000, "h100", pue=1.2)
+    assert d.it_design_mw == pytest.approx(146.625)
+    assert d.facility_design_mw == pytest.approx(146.625 * 1.2)  # sites, grid connection, adequacy
+    assert d.utilisation == pytest.approx(0.75)  # training default
+    assert d.facility_average_mw == pytest.approx(146.625 * 1.2 * 0.75)
+    assert d.energy_gwh == pytest.approx(146.625 * 1.2 * 0.75 * 8.76)
+    inf = estimate(1000, "H100", workload="inference")
+    assert inf.utilisation == pytest.approx(0.6)
+    assert max_utilisation("inference") == pytest.approx(0.8, abs=2e-3)
 
 
 def test_unknown_gpu():
     with pytest.raises(KeyError):
-        it_mw_from_gpus(10, "TPUv9")
+        it_design_mw_from_gpus(10, "TPUv9")
 
 
 def test_shapes_have_mean_one():

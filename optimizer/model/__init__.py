@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
+from optimizer.model.adequacy import add_adequacy
 from optimizer.model.assignment import add_assignment
 from optimizer.model.certificates import add_certificates
 from optimizer.model.corridors import add_corridors
@@ -36,6 +37,7 @@ def build_model(md: ModelData) -> pyo.ConcreteModel:
         add_renewables(m, md)
         add_storage(m, md)
         add_corridors(m, md)
+        add_adequacy(m, md)
         add_certificates(m, md)
         add_green_quota(m, md)
         add_emissions(m, md)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from optimizer.model.adequacy import import_cost_coefficients
 from optimizer.model.linear import linear, var_grid
 from optimizer.modeldata import ModelData
 
@@ -14,6 +15,9 @@ COST_TERMS = (
     "new_wind",
     "new_solar",
     "storage",
+    "new_firm",
+    "grid_imports",
+    "flexibility",
     "wheeling",
     "certificates",
     "carbon",
@@ -24,11 +28,14 @@ COST_TERMS = (
 def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
     """Annualised total cost (M currency/yr), one named expression per term::
 
-        site_build       = Σ_{k,s} build_s · PUE_s · it_k · peak_k · build[k,s]
+        site_build       = Σ_{k,s} build_s · PUE_s · design_k · build[k,s]          (facility design power)
         grid_energy      = Σ_s price_s · grid_energy[s]          (= Σ_{s,t} w_t · price_s · grid[s,t])
         green_delivery   = Σ_{s,t} w_t · charge · green[s,t]          (network charge on dedicated green power)
         new_wind/solar   = Σ_r annuity · wind[r] (solar[r])
         storage          = Σ_r annuity_power · battery_power[r] + annuity_energy · battery_energy[r]
+        new_firm         = annuity_firm · Σ_r new_firm[r]                      (adequacy)
+        grid_imports     = Σ_e gimp[e] · (price_from + tariff_e − (1 − loss_e) · price_to)   (adequacy)
+        flexibility      = cost_shed · Σ_r shed[r]
         wheeling         = Σ_{e,t} w_t · tariff_e · flow[e,t]
         certificates     = price_cert · Σ cert        (or Σ_k price_k · cert_step[k] with a price curve)
         carbon           = carbon_price · emissions
@@ -41,8 +48,13 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
     w = md.slices.weight
     wheel = {c.id: c.wheel_m_per_gwh for c in md.corridors}
     m.cost_site_build = pyo.Expression(
-        expr=sum(md.site_build[s] * md.site_pue[s] * groups[k].it_gw * groups[k].peak * m.build[k, s] for k, s in m.KS)
+        expr=sum(md.site_build[s] * md.site_pue[s] * groups[k].design * m.build[k, s] for k, s in m.KS)
     )
+    ad = md.adequacy
+    m.cost_new_firm = pyo.Expression(expr=sum(ad.firm_annuity * m.new_firm[r] for r in m.A))
+    imp_cost = import_cost_coefficients(md) if len(m.EI) else {}
+    m.cost_grid_imports = pyo.Expression(expr=sum(imp_cost[e] * m.gimp[e] for e in m.EI))
+    m.cost_flexibility = pyo.Expression(expr=sum(ad.flex_cost * m.shed[r] for r in m.A))
     m.cost_grid_energy = pyo.Expression(expr=sum(md.site_price[s] * m.grid_energy[s] for s in m.S))
     green = var_grid(m.green, len(md.sites), md.slices.n)
     wt = w.tolist()

@@ -10,9 +10,9 @@ from optimizer.modeldata import ModelData
 def add_site_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
     """The facility load at its peak fits the site::
 
-        site_capacity[s]:  PUE_s · Σ_k it_k · peak_k · build[k,s] ≤ cap_s      (GW)
+        site_capacity[s]:  PUE_s · Σ_k design_k · build[k,s] ≤ cap_s      (GW)
 
-    peak_k is 1 for training and the diurnal peak-to-mean ratio for inference.
+    design_k is the cluster's IT design power (servers at full load plus networking and storage).
     """
     groups = {g.id: g for g in md.groups}
     by_site: dict[str, list[str]] = {s: [] for s in md.sites}
@@ -21,7 +21,7 @@ def add_site_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
     m.site_capacity = pyo.Constraint(
         [s for s in md.sites if by_site[s]],
         rule=lambda _m, s: (
-            md.site_pue[s] * sum(groups[k].it_gw * groups[k].peak * _m.build[k, s] for k in by_site[s])
+            md.site_pue[s] * sum(groups[k].design * _m.build[k, s] for k in by_site[s])
             <= md.site_cap_gw[s]
         ),
     )
