@@ -31,6 +31,11 @@ REGION_COLUMNS = {
     "rps_total": (True, False),
     "rps_nonhydro": (True, False),
 }
+# Optional adequacy columns: a set without them still loads ("adequacy data unavailable"); when present they are
+# validated: numeric and finite; peak_load_gw and firm_gw > 0; capacities >= 0; firm_import_gw may be negative.
+ADEQUACY_COLUMNS = ("peak_load_gw", "firm_gw", "firm_import_gw", "thermal_gw", "nuclear_gw")
+ADEQUACY_POSITIVE = ("peak_load_gw", "firm_gw")
+LOAD_PEAK_SEASONS = ("summer", "winter", "dual")
 SITE_COLUMNS = {"lat": True, "lon": True, "pue": True, "max_mw": True, "build_cost_per_mw_yr": True}
 CORRIDOR_COLUMNS = {"capacity_mw": True, "length_km": True, "loss_fraction": True, "wheeling_per_mwh": True}
 
@@ -80,6 +85,65 @@ def check_regions(regions: pd.DataFrame, file: str) -> list[DataIssue]:
         vals = pd.to_numeric(regions[c], errors="coerce")
         for i in np.flatnonzero((vals >= 8760).to_numpy()):
             issues.append(DataIssue("error", file, str(regions["id"].iloc[i]), c, "full-load hours must be below 8760"))
+    issues += check_adequacy_columns(regions, file)
+    return issues
+
+
+def check_adequacy_columns(regions: pd.DataFrame, file: str) -> list[DataIssue]:
+    """Validate the optional adequacy columns where present (absent columns are not an error).
+
+    ``peak_load_gw`` and ``firm_gw`` must be finite and > 0, ``thermal_gw``/``nuclear_gw`` finite and ≥ 0,
+    ``firm_import_gw`` finite (negative for net exporters); the load factor
+    ``consumption_twh · 1000 / (8760 · peak_load_gw)`` must lie in (0, 1); ``load_peak_season`` one of
+    summer | winter | dual; ``load_peak_hour`` in 0–23.
+    """
+    issues: list[DataIssue] = []
+    ids = regions["id"].astype(str)
+    for c in ADEQUACY_COLUMNS:
+        if c not in regions.columns:
+            continue
+        vals = pd.to_numeric(regions[c], errors="coerce")
+        for i in np.flatnonzero(~np.isfinite(vals.to_numpy(dtype=float))):
+            issues.append(
+                DataIssue("error", file, ids.iloc[i], c, f"is missing or not a finite number ({regions[c].iloc[i]!r})")
+            )
+        if c == "firm_import_gw":
+            continue
+        bad = (vals <= 0) if c in ADEQUACY_POSITIVE else (vals < 0)
+        need = "> 0" if c in ADEQUACY_POSITIVE else "≥ 0"
+        for i in np.flatnonzero(bad.to_numpy()):
+            issues.append(DataIssue("error", file, ids.iloc[i], c, f"is {vals.iloc[i]}; must be {need}"))
+    if "peak_load_gw" in regions.columns:
+        peak = pd.to_numeric(regions["peak_load_gw"], errors="coerce")
+        lf = pd.to_numeric(regions["consumption_twh"], errors="coerce") * 1000 / (8760 * peak)
+        for i in np.flatnonzero(((lf >= 1) & (peak > 0)).to_numpy()):
+            issues.append(
+                DataIssue(
+                    "error",
+                    file,
+                    ids.iloc[i],
+                    "peak_load_gw",
+                    f"is below the average load (load factor {lf.iloc[i]:.2f}); must exceed consumption / 8760",
+                )
+            )
+    if "load_peak_season" in regions.columns:
+        for i, v in enumerate(regions["load_peak_season"]):
+            if isinstance(v, str) and v and v not in LOAD_PEAK_SEASONS:
+                issues.append(
+                    DataIssue(
+                        "error",
+                        file,
+                        ids.iloc[i],
+                        "load_peak_season",
+                        f"is {v!r}; allowed: {', '.join(LOAD_PEAK_SEASONS)}",
+                    )
+                )
+    if "load_peak_hour" in regions.columns:
+        h = pd.to_numeric(regions["load_peak_hour"], errors="coerce")
+        for i in np.flatnonzero(((h < 0) | (h > 23)).to_numpy()):
+            issues.append(
+                DataIssue("error", file, ids.iloc[i], "load_peak_hour", f"is {h.iloc[i]}; an hour 0-23 is needed")
+            )
     return issues
 
 

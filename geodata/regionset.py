@@ -8,7 +8,7 @@ a user set uses the same layout)::
     sites.csv           candidate sites for clusters, each in one region
     corridors.csv       directed transfer corridors between regions
     demand_centres.csv  cities that latency budgets refer to
-    tech_costs.csv      capital and O&M costs of wind, solar and batteries
+    tech_costs.csv      capital and O&M costs of wind, solar, batteries and new firm capacity (``firm_new``)
     fields.csv          data dictionary: unit, description, source and estimate flag of every column
 
 ``load_region_set("china" | "us" | PATH)`` reads, checks and returns a :class:`RegionSet`.
@@ -32,6 +32,7 @@ from geodata import checks
 from geodata.boundaries import load_boundaries
 from geodata.errors import DataError, DataIssue, DataWarning
 from geodata.profiles import Profiles, build_profiles
+from geodata.sysload import system_load_shapes
 
 BUNDLED = ("china", "us")
 TABLES = ("regions", "sites", "corridors", "demand_centres", "tech_costs", "fields")
@@ -97,7 +98,24 @@ class RegionSet:
             return getattr(self, name)
         if name == "profile_hours":
             return self.profiles.hours().reset_index(names="id")
+        if name == "system_load":
+            return self.system_load
         raise KeyError(name)
+
+    @property
+    def has_adequacy_data(self) -> bool:
+        """True when regions.csv carries ``peak_load_gw``, ``firm_gw`` and ``firm_import_gw``."""
+        return all(c in self.regions.columns for c in ("peak_load_gw", "firm_gw", "firm_import_gw"))
+
+    @cached_property
+    def system_load(self) -> pd.DataFrame:
+        """Hourly system load per unit of peak (8760 × region ids; max 1, mean = load factor), see
+        :func:`geodata.sysload.system_load_shapes`. Raises :class:`DataError` when ``peak_load_gw`` is absent."""
+        if "peak_load_gw" not in self.regions.columns:
+            raise DataError(
+                DataIssue("error", str(self.path / "regions.csv"), "", "peak_load_gw", "absent: no adequacy data")
+            )
+        return system_load_shapes(pd.DataFrame(self.regions.drop(columns="geometry")), self.weather_year, self.timezone)
 
     @cached_property
     def profiles(self) -> Profiles:
@@ -199,8 +217,9 @@ def load_region_set(
     if errors:
         raise DataError(errors)
 
-    for c in checks.REGION_COLUMNS:
-        regions[c] = pd.to_numeric(regions[c]).astype(float)
+    for c in (*checks.REGION_COLUMNS, *checks.ADEQUACY_COLUMNS):
+        if c in regions.columns:
+            regions[c] = pd.to_numeric(regions[c]).astype(float)
     regions = regions.sort_values("id").reset_index(drop=True)
     for c in ("name_zh",):
         if c not in regions.columns:
