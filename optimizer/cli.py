@@ -263,7 +263,7 @@ def print_result(res) -> None:
     t3.add_column("term")
     t3.add_column("amount", justify="right")
     for k, v in res.cost_breakdown.items():
-        if abs(v) > 1e-9:
+        if abs(v) >= 0.05:
             t3.add_row(k, f"{v:,.1f}")
     t3.add_row("[bold]total[/]", f"[bold]{res.total_cost:,.1f}[/]")
     out.print(t3)

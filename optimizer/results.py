@@ -103,6 +103,29 @@ def _curtailment_per_cluster(m, md: ModelData, assignments: pd.DataFrame) -> Non
             assignments.loc[here, "curtailed_gwh"] = shed * allowance[here] / total
 
 
+def _book_grid_imports(m, md: ModelData, sites_df: pd.DataFrame) -> None:
+    """Grid energy imported into a region (adequacy): its net cost and emissions are booked on the region's sites
+    in proportion to their grid purchase (``grid_import_gwh``, ``energy_cost_m``, ``emissions_*_t``)."""
+    sites_df["grid_import_gwh"] = 0.0
+    if md.adequacy.mode != "enforce" or not len(m.EI) or not len(sites_df):
+        return
+    from optimizer.model.adequacy import import_cost_coefficients, import_emission_coefficients
+
+    cost, ef = import_cost_coefficients(md), import_emission_coefficients(md)
+    corr = {c.id: c for c in md.corridors}
+    for e in m.EI:
+        g = _v(m.gimp[e])
+        if g <= 1e-9:
+            continue
+        here = sites_df.region_id == corr[e].b
+        grid = sites_df.loc[here, "grid_gwh"]
+        share = grid / grid.sum() if grid.sum() > 0 else pd.Series(1.0 / here.sum(), index=grid.index)
+        sites_df.loc[here, "grid_import_gwh"] += g * (1 - corr[e].loss) * share
+        sites_df.loc[here, "energy_cost_m"] += g * cost[e] * share
+        sites_df.loc[here, "emissions_location_t"] += g * ef[e] * 1000.0 * share
+        sites_df.loc[here, "emissions_market_t"] += g * ef[e] * 1000.0 * share
+
+
 def placement_counts(m: pyo.ConcreteModel) -> dict[tuple[str, str], int]:
     return {(k, s): round(m.build[k, s].value or 0.0) for k, s in m.KS if (m.build[k, s].value or 0.0) > 0.5}
 
@@ -219,6 +242,7 @@ def extract_tables(
             }
         )
     sites_df = pd.DataFrame(site_rows)
+    _book_grid_imports(m, md, sites_df)
 
     # corridors
     flow_rows = []
