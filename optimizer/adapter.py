@@ -421,7 +421,10 @@ def build_model_data(
 
     site_region = {s: str(sites_df.at[s, "region_id"]) for s in chosen}
     site_price = {s: float(sites_df.at[s, "price_per_mwh"]) / 1000.0 for s in chosen}
-    adequacy = build_adequacy(scenario, rs, file, list(chosen), site_region, site_price, corridors)
+    adequacy = build_adequacy(
+        scenario, rs, file, list(chosen), site_region, site_price, corridors, groups, site_pue,
+        {s: cap_mw[s] / 1000.0 for s in chosen},
+    )
     if adequacy.note:
         notes.append(adequacy.note)
     md = ModelData(
@@ -489,6 +492,9 @@ def build_adequacy(
     site_region: dict[str, str],
     site_price: dict[str, float],
     corridors: tuple[Corridor, ...],
+    groups: list[ClusterGroup] | tuple[ClusterGroup, ...] = (),
+    site_pue: dict[str, float] | None = None,
+    site_cap: dict[str, float] | None = None,
 ) -> AdequacyData:
     """Hourly firm headroom of the regions that matter to the candidate sites, sorted (see
     :mod:`optimizer.model.adequacy`)::
@@ -499,6 +505,9 @@ def build_adequacy(
     (``grid.adequacy.headroom_mw``) shifts the series so that its minimum is the given value. Values below 0 (a
     region already short in some hours) offer nothing there: the series is clipped at 0, and the clusters are not
     charged for an existing deficit.
+
+    Only regions whose tightest-hour headroom the clusters allowed there could exceed (at most Σ of their facility
+    design power, capped by the sites' capacity) get rows and firm-import corridors; the others cannot bind.
     """
     cfg = scenario.grid.adequacy
     if cfg.mode == "off":
@@ -517,16 +526,38 @@ def build_adequacy(
             file, [("grid.adequacy.headroom_mw", f"unknown region '{bad[0]}' (allowed: region ids of {rs.name})")]
         )
     rm = cfg.reserve_margin if cfg.reserve_margin is not None else float(rs.meta.get("reserve_margin_default", 0.15))
-    site_regions = sorted({site_region[s] for s in sites})
-    import_corr = tuple(c.id for c in corridors if c.b in site_regions and c.cap_gw > 0)
-    exporters = {c.a for c in corridors if c.id in set(import_corr)}
-    active = sorted(set(site_regions) | exporters)
-    headroom, raw_min, peak_hour = {}, {}, {}
-    for r in active:
+    site_pue = site_pue or {}
+    site_cap = site_cap or {}
+
+    def series(r: str) -> np.ndarray:
         load = shapes[r].to_numpy(float) * float(reg.at[r, "peak_load_gw"]) * (1.0 + rm)
         h = float(reg.at[r, "firm_gw"]) + float(reg.at[r, "firm_import_gw"]) - load
         if r in cfg.headroom_mw:
             h = h + (cfg.headroom_mw[r] / 1000.0 - float(h.min()))
+        return h
+
+    most: dict[str, float] = {}  # the largest facility design power the clusters could add in a region (GW)
+    for s in sites:
+        could = sum(g.design * g.count for g in groups if s in g.sites) * site_pue.get(s, 1.0)
+        r = site_region[s]
+        most[r] = most.get(r, 0.0) + min(could, site_cap.get(s, np.inf))
+    site_regions = sorted({site_region[s] for s in sites})
+    all_series = {r: series(r) for r in site_regions}
+    tight = [r for r in site_regions if most.get(r, 0.0) > max(float(all_series[r].min()), 0.0) + 1e-9]
+    # an exporter must have firm headroom of its own at its tightest hour: one that would have to build new firm
+    # capacity to export gains nothing over building it at the receiving region (same cost, no losses)
+    exporter_ok = {r for r in reg.index if float(series(r).min()) > 1e-3}
+    import_corr = tuple(c.id for c in corridors if c.b in tight and c.cap_gw > 0 and c.a in exporter_ok)
+    exporters = {c.a for c in corridors if c.id in set(import_corr)}
+    active = sorted(set(tight) | exporters)
+    headroom, raw_min, peak_hour = {}, {}, {}
+    for r in site_regions:
+        raw_min[r] = float(all_series[r].min())
+        peak_hour[r] = int(np.argmin(all_series[r]))
+    for r in active:
+        h = all_series.get(r)
+        if h is None:
+            h = series(r)
         raw_min[r] = float(h.min())
         peak_hour[r] = int(np.argmin(h))
         headroom[r] = np.sort(np.clip(h, 0.0, None))
@@ -559,6 +590,11 @@ def build_adequacy(
         region_price={r: float(reg.at[r, "price_per_mwh"]) / 1000.0 for r in active},
         dest_price=dest,
         flex_cost=cfg.flexibility_cost_per_mwh / 1000.0,
+        import_annuity=float(
+            cfg.firm_import_cost_per_kw_yr
+            if cfg.firm_import_cost_per_kw_yr is not None
+            else rs.meta.get("firm_import_cost_per_kw_yr", 0.0)
+        ),
         reserve_margin=rm,
         note=note,
     )

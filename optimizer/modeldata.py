@@ -68,6 +68,7 @@ class AdequacyData:
     region_price: dict[str, float] = field(default_factory=dict)  # M per GWh, grid price of exporting regions
     dest_price: dict[str, float] = field(default_factory=dict)  # M per GWh, lowest site price in a site region
     flex_cost: float = 0.0  # M per GWh shed
+    import_annuity: float = 0.0  # M per GW-yr of firm transmission reserved for imports
     reserve_margin: float = 0.15
     note: str = ""
 

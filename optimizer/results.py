@@ -68,7 +68,7 @@ def _adequacy_columns(m, md: ModelData, r: str, assignments: pd.DataFrame) -> di
                 "grid_import_gwh": nan, "new_firm_mw": nan, "shed_gwh": nan, "gap_mw": nan, "headroom_used": nan}
     head = ad.headroom_raw_min[r] * 1000.0
     corr = {c.id: c for c in md.corridors}
-    enforce = ad.mode == "enforce"
+    enforce = ad.mode == "enforce" and r in ad.headroom  # regions that cannot bind have no adequacy columns
     imp_in = sum(_v(m.imp[e]) * (1 - corr[e].loss) for e in m.EI if corr[e].b == r) * 1000.0 if enforce else 0.0
     exp_out = sum(_v(m.imp[e]) for e in m.EI if corr[e].a == r) * 1000.0 if enforce else 0.0
     gimp = sum(_v(m.gimp[e]) * (1 - corr[e].loss) for e in m.EI if corr[e].b == r) if enforce else 0.0
@@ -76,7 +76,7 @@ def _adequacy_columns(m, md: ModelData, r: str, assignments: pd.DataFrame) -> di
     # the energy that must be shed for the uncovered load (the shed column itself may sit anywhere up to the allowance
     # when shedding is free)
     shed = shed_needed(ad.headroom[r], _v(m.uncovered[r])) if enforce else 0.0
-    gap = 0.0 if enforce else max(0.0, added - max(head, 0.0))
+    gap = 0.0 if ad.mode == "enforce" else max(0.0, added - max(head, 0.0))
     return {
         "headroom_mw": head,
         "added_peak_mw": added,

@@ -209,6 +209,8 @@ class Adequacy(_Strict):
     """Allow new firm capacity (the region set's `firm_new` technology) to be built for the clusters."""
     headroom_mw: dict[str, float] = {}
     """Per-region override of the firm headroom at the region's peak hour, MW (may be negative)."""
+    firm_import_cost_per_kw_yr: NonNeg | None = None
+    """Yearly charge for reserving firm transmission for imports, currency per kW-yr (default: the region set's)."""
     flexibility_cost_per_mwh: NonNeg = 0.0
     """Cost per MWh of cluster load shed or deferred (value of the lost or delayed compute), scenario currency."""
 

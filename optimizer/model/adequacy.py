@@ -1,6 +1,7 @@
 """Regional supply adequacy: the clusters' added peak load against the grid's firm headroom, hour by hour.
 
-Every active region r (a region with a candidate site, or one that may send firm power to such a region) has an
+Every active region r (a region with a candidate site whose headroom the clusters allowed there could exceed, or
+one that may send firm power to such a region) has an
 hourly *firm headroom* over the 8,760 hours of the year (from the region set, see :mod:`optimizer.adapter`)::
 
     H_r(h) = max(0, firm_r + firm_imports_r − own_load_r(h) · (1 + reserve margin))            (GW)
@@ -20,8 +21,8 @@ The requirement in hour h is ``z_r − H_r(h) ≤ shed_r(h)`` where the *uncover
 of new firm capacity, ``gap[r]`` a slack fixed at 0 (the infeasibility diagnosis frees it). Rather than 8,760
 rows per region, the energy that must be shed over the year, F_r(z) = Σ_h max(0, z − H_r(h)) (GWh), is used: F_r
 is convex and piecewise linear in z (its slope at z is the number of hours with H_r(h) < z), so its epigraph is
-exact at breakpoints z_j = the n_j-th smallest headroom (n_j = 1, 2, 3, 4, 5, 6, 7, 9, …, 8,760: ratio 1.2, about 45 points) and
-interpolated linearly between them — an over-estimate between breakpoints, so never optimistic::
+exact at breakpoints z_j = the n_j-th smallest headroom (n_j geometric with ratio 1.2 from 1 to 8,760, about 45
+points) and interpolated linearly between them — an over-estimate between breakpoints, so never optimistic::
 
     adequacy_shed[r,j]:  shed_r ≥ F_r(z_j) + slope_j · (z_r − z_j)          (GWh; one row per segment j)
     adequacy_floor[r]:   z_r − X_r ≤ min_h H_r(h)                          (what is not the clusters' own load —
@@ -40,8 +41,9 @@ replaces the same energy bought at the receiving site's price::
     import_energy_cap[e]:  gimp[e] ≤ H · imp[e]                        (H = 8,760 h)
     import_displace[r]:    Σ_{e into r} (1 − loss_e) · gimp[e] ≤ Σ_{s in r} grid_energy[s]
 
-Cost terms: ``new_firm`` = annuity · Σ new_firm, ``grid_imports`` = Σ_e gimp[e] · (price_a + tariff_e −
-(1 − loss_e) · price_b) (the import bill net of the purchase it replaces; negative when importing saves money),
+Cost terms: ``new_firm`` = annuity · Σ new_firm, ``grid_imports`` = c_res · Σ_e imp[e] + Σ_e gimp[e] · (price_a +
+tariff_e − (1 − loss_e) · price_b): the yearly charge c_res for reserving firm transmission, plus the import bill
+net of the purchase it replaces (negative when importing energy saves money),
 ``flexibility`` = cost per GWh shed · Σ shed. Emissions: Σ_e gimp[e] · (EF_a − (1 − loss_e) · EF_b).
 New firm capacity is charged its capital and fixed cost only: its energy is part of the region's grid purchase.
 """

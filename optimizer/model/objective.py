@@ -34,7 +34,7 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
         new_wind/solar   = Σ_r annuity · wind[r] (solar[r])
         storage          = Σ_r annuity_power · battery_power[r] + annuity_energy · battery_energy[r]
         new_firm         = annuity_firm · Σ_r new_firm[r]                      (adequacy)
-        grid_imports     = Σ_e gimp[e] · (price_from + tariff_e − (1 − loss_e) · price_to)   (adequacy)
+        grid_imports     = Σ_e c_res · imp[e] + gimp[e] · (price_from + tariff_e − (1 − loss_e) · price_to)  (adequacy)
         flexibility      = cost_shed · Σ_r shed[r]
         wheeling         = Σ_{e,t} w_t · tariff_e · flow[e,t]
         certificates     = price_cert · Σ cert        (or Σ_k price_k · cert_step[k] with a price curve)
@@ -53,7 +53,9 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
     ad = md.adequacy
     m.cost_new_firm = pyo.Expression(expr=sum(ad.firm_annuity * m.new_firm[r] for r in m.A))
     imp_cost = import_cost_coefficients(md) if len(m.EI) else {}
-    m.cost_grid_imports = pyo.Expression(expr=sum(imp_cost[e] * m.gimp[e] for e in m.EI))
+    m.cost_grid_imports = pyo.Expression(
+        expr=sum(imp_cost[e] * m.gimp[e] + ad.import_annuity * m.imp[e] for e in m.EI)
+    )
     m.cost_flexibility = pyo.Expression(expr=sum(ad.flex_cost * m.shed[r] for r in m.A))
     m.cost_grid_energy = pyo.Expression(expr=sum(md.site_price[s] * m.grid_energy[s] for s in m.S))
     green = var_grid(m.green, len(md.sites), md.slices.n)
