@@ -89,6 +89,26 @@ def shed_needed(h_sorted: np.ndarray, z: float) -> float:
     return float(np.clip(z - np.asarray(h_sorted), 0.0, None).sum())
 
 
+def max_flexible_load(h_sorted: np.ndarray, share: float, tol: float = 1e-6) -> float:
+    """The largest flat load X (GW) whose shed energy F(X) is at most ``share`` of its own energy X · hours.
+
+    F(X) ÷ (X · hours) rises with X (F convex, F = 0 up to the smallest headroom), so a bisection finds it. With
+    share 0 it is the smallest headroom: what fits without any shedding.
+    """
+    h = np.clip(np.asarray(h_sorted, float), 0.0, None)
+    n = len(h)
+    if share <= 0:
+        return float(h.min())
+    lo, hi = float(h.min()), float(h.max()) / max(1.0 - share, 1e-9) + 1.0
+    while hi - lo > tol * max(1.0, hi):
+        mid = 0.5 * (lo + hi)
+        if shed_needed(h, mid) <= share * mid * n:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def add_adequacy(m: pyo.ConcreteModel, md: ModelData) -> None:
     """Regional supply adequacy rows (see the module docstring); nothing unless the mode is ``enforce``."""
     ad = md.adequacy
