@@ -13,8 +13,9 @@ regions of each bundled set, for two headroom definitions:
     definition, which says nothing about whether the peak itself had enough reserve);
   * ``gridsite``: H(h) = max(0, firm + firm imports − own load(h) · (1 + reserve margin)) — what the adequacy rows
     of the model use (region-set default reserve margin, 15 %).
-Part 2, the model: a portfolio of forty 200 MW training clusters (8 GW IT design power) forced into one region with no firm imports (the
-corridors' spare capacity set to 0), solved for each curtailment share: new firm capacity, shed energy and cost.
+Part 2, the model: forty 200 MW training clusters (8 GW IT design power) forced into one region with no firm
+imports (the corridors' spare capacity set to 0), solved for each curtailment share: new firm capacity, shed
+energy and cost.
 """
 
 from __future__ import annotations
