@@ -112,7 +112,9 @@ class Quantity:
 QUANTITIES: dict[str, Quantity] = {
     "added_load_mw": Quantity("Added data-centre load", "新增数据中心负荷", "MW", "YlOrRd"),
     "green_share": Quantity("Green-power share of sites", "站点绿电占比", "%", "YlGn", scale=100.0),
-    "gap_mw": Quantity("Regional power gap", "电力缺口", "MW", "Reds"),
+    "gap_mw": Quantity("Regional power gap (firm, tightest hour)", "电力缺口", "MW", "Reds"),
+    "headroom_used": Quantity("Firm headroom used (tightest hour)", "高峰时段裕度占用率", "%", "OrRd", scale=100.0),
+    "headroom_mw": Quantity("Firm headroom at the tightest hour", "高峰时段供电裕度", "MW", "RdYlGn"),
     "price_per_mwh": Quantity("Electricity price", "电价", "{currency}/MWh", "Purples", decimals=1),
     "ef_t_per_mwh": Quantity("Grid emission factor", "电网排放因子", "t CO₂/MWh", "YlOrBr", decimals=3),
 }
@@ -172,6 +174,13 @@ TABLES: dict[str, dict[str, str]] = {
         "imported_gwh": "num",
         "gap_mw": "num",
         "green_share": "num",
+        "headroom_mw": "num",
+        "headroom_used": "num",
+        "added_peak_mw": "num",
+        "grid_import_mw": "num",
+        "new_firm_mw": "num",
+        "shed_gwh": "num",
+        "green_gap_mw": "num",
     },
     "flows": {
         "corridor_id": "id",
@@ -1443,6 +1452,10 @@ def _region_hover(scene: _Scene, tables: dict[str, pd.DataFrame]) -> list[str]:
                 ("Certificates bought", x["cert_bought_gwh"], "GWh"),
                 ("Green power exported", x["exported_gwh"], "GWh"),
                 ("Green power imported", x["imported_gwh"], "GWh"),
+                ("Added peak (design)", x["added_peak_mw"], "MW"),
+                ("Firm imports", x["grid_import_mw"], "MW"),
+                ("New firm capacity", x["new_firm_mw"], "MW"),
+                ("Load shed", x["shed_gwh"], "GWh"),
             ]
             lines += [f"{k}: {_fmt(v, u)}" for k, v, u in extra if np.isfinite(v) and v != 0]
         out.append("<br>".join(lines))

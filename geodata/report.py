@@ -829,13 +829,19 @@ def _emissions_section(page: _Page, summary: Mapping[str, Any], tables: dict[str
 _GAP_COLUMNS = [
     _Col("region_id", "region", "text"),
     _Col("name_en", "name", "text"),
-    _Col("added_load_mw", "added load MW", "num", 1),
+    _Col("added_load_mw", "added load MW (avg)", "num", 1),
+    _Col("added_peak_mw", "added peak MW (design)", "num", 0),
+    _Col("headroom_mw", "firm headroom MW", "num", 0),
+    _Col("headroom_used", "headroom used", "pct", 0),
+    _Col("grid_import_mw", "firm imports MW", "num", 0),
+    _Col("new_firm_mw", "new firm MW", "num", 0),
+    _Col("shed_gwh", "shed GWh", "num", 1),
     _Col("added_energy_twh", "added TWh/yr", "num", 2),
     _Col("new_wind_mw", "new wind MW", "num", 0),
     _Col("new_solar_mw", "new solar MW", "num", 0),
     _Col("local_surplus_mw", "local surplus MW", "num", 1),
     _Col("imported_mw", "green imports MW", "num", 1),
-    _Col("import_headroom_mw", "import headroom left MW", "num", 0),
+    _Col("green_gap_mw", "green gap MW (avg)", "num", 1),
     _Col("cert_sold_gwh", "certificates sold GWh", "num", 1),
     _Col("cert_bought_gwh", "certificates bought GWh", "num", 1),
     _Col("gap_mw", "gap MW", "num", 1),
@@ -870,9 +876,12 @@ def _gap_section(page: _Page, tables: dict[str, pd.DataFrame]) -> None:
     body = _table(r, cols, row_class=["bad" if g else "" for g in gap])
     if known:
         body += (
-            '<p class="note">Average MW (GWh ÷ 8.76). gap = max(0, added load − local renewable surplus − spare '
-            "import capacity): added GPU load that neither local green surplus nor all spare corridor capacity could "
-            "cover — a screening indicator (conventional generation is not modelled; see docs/formulation.md). "
+            '<p class="note">Firm power: added peak = the clusters\' facility design power; firm headroom = firm '
+            "capacity + firm imports − the region's own load × (1 + reserve margin) at its tightest hour; firm "
+            "imports, new firm capacity and shed load (flexible clusters) cover what the headroom cannot. gap = "
+            "shortfall at the tightest hour (0 when adequacy is enforced; reported in report mode). Green gap: "
+            "average added load (GWh ÷ 8.76) that neither local renewable surplus nor green imports cover. See "
+            "docs/formulation.md. "
             f"{int(gap.sum())} of {len(r)} region(s) with added load show a gap.</p>"
         )
     else:

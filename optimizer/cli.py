@@ -499,7 +499,11 @@ def data_show(
 def map_cmd(
     run_dir: Annotated[Path, typer.Argument(help="Output folder of a finished solve")],
     quantity: Annotated[
-        str, typer.Option("--quantity", help="added_load_mw | green_share | gap_mw | price_per_mwh | ef_t_per_mwh")
+        str,
+        typer.Option(
+            "--quantity",
+            help="added_load_mw | green_share | gap_mw | headroom_used | headroom_mw | price_per_mwh | ef_t_per_mwh",
+        ),
     ] = "added_load_mw",
     fmt: Annotated[
         str | None, typer.Option("--format", help="png | svg | html (default: siting_map.png and .html)")

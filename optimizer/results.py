@@ -157,16 +157,16 @@ def extract_tables(
                     "site_id": s,
                     "region_id": md.site_region[s] if s else "",
                     "workload": g.workload,
-                    "it_design_mw": design_mw,
                     "it_mw": it_mw,
-                    "utilisation": it_mw / design_mw if design_mw > 0 else np.nan,
-                    "facility_design_mw": design_mw * pue if s else 0.0,
                     "facility_mw": it_mw * pue if s else 0.0,
                     "peak_facility_mw": it_mw * pue * g.peak if s else 0.0,
                     "energy_gwh": it_mw * pue * 8.76 if s else 0.0,
+                    "status": "placed" if s else "unbuilt",
+                    "it_design_mw": design_mw,
+                    "utilisation": it_mw / design_mw if design_mw > 0 else np.nan,
+                    "facility_design_mw": design_mw * pue if s else 0.0,
                     "max_curtailment": g.flex,
                     "curtailed_gwh": 0.0,
-                    "status": "placed" if s else "unbuilt",
                 }
             )
     assignments = pd.DataFrame(rows).sort_values("cluster_id").reset_index(drop=True)

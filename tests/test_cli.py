@@ -158,9 +158,9 @@ def test_infeasible_exit_3_with_reason(tmp_path):
 def test_demand_command():
     r = run("demand", "--gpus", "100000", "--gpu", "H100", "--pue", "1.2")
     assert r.returncode == 0, r.stderr
-    # design 146.6 MW IT, peak facility 175.9 MW at PUE 1.2, average 131.9 MW, 1,155.8 GWh/yr
+    # design 146.6 MW IT, peak facility 175.9 MW at PUE 1.2, average 132.0 MW, 1,156.0 GWh/yr
     for line in ("IT design power", "146.6 MW", "peak facility power", "175.9 MW", "average facility power",
-                 "131.9 MW", "1155.9 GWh", "networking and storage"):
+                 "132.0 MW", "1156.0 GWh", "networking and storage"):
         assert line in r.stdout, (line, r.stdout)
     r = run("demand", "--gpus", "10", "--gpu", "TPUv9")
     assert r.returncode == 2 and "--gpu" in r.stderr and "H100" in r.stderr

@@ -140,7 +140,16 @@ def test_region_values(china, china_run):
 def test_quantities_have_label_unit_and_colormap():
     from matplotlib import colormaps
 
-    assert set(maps.QUANTITIES) == {"added_load_mw", "green_share", "gap_mw", "price_per_mwh", "ef_t_per_mwh"}
+    assert set(maps.QUANTITIES) == {
+        "added_load_mw",
+        "green_share",
+        "gap_mw",
+        "headroom_used",
+        "headroom_mw",
+        "price_per_mwh",
+        "ef_t_per_mwh",
+    }
+    assert maps.QUANTITIES["headroom_used"].fmt(0.16) == "16 %"
     for q in maps.QUANTITIES.values():
         assert q.label and q.unit and q.cmap in colormaps
     assert maps.QUANTITIES["price_per_mwh"].unit_for("CNY") == "CNY/MWh"

@@ -72,7 +72,8 @@ def make_run(root: Path) -> Path:
     reg["added_energy_twh"] = reg["added_energy_gwh"] / 1000
     reg["local_surplus_mw"] = 7.0
     reg["imported_mw"] = 3.0
-    reg["import_headroom_mw"] = 1234.0
+    reg["headroom_mw"] = 1234.0
+    reg["added_peak_mw"] = reg["added_load_mw"] * 1.3
     reg.to_csv(run / "regions.csv", index=False)
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
     summary.update(
@@ -200,7 +201,7 @@ def test_run_report_gap_table_ranked(run_report):
     assert order == GAP_ORDER
     assert re.findall(r'<tr class="bad"><td>([a-z_]+)</td>', gaps) == ["anhui", "guizhou"]  # the ones with a gap
     assert "2 of 4 region(s) with added load show a gap" in gaps
-    assert "1,234" in gaps  # import headroom left
+    assert "1,234" in gaps and "firm headroom MW" in gaps  # headroom at the tightest hour
 
 
 def test_gap_table_sorting_and_filter():
