@@ -258,3 +258,13 @@ def test_us_shapes_reproduce_duke_curtailment_enabled_headroom(us):
     share = tot[0.005] / r["peak_load_gw"].sum()
     assert 0.07 <= share <= 0.16
     assert tot[0.0025] < tot[0.005]
+
+
+def test_every_region_peaks_in_its_documented_season_and_hour(rs):
+    r = rs.table("regions").set_index("id")
+    for rid, s in rs.system_load.items():
+        t = s.idxmax()
+        season = r.at[rid, "load_peak_season"]
+        assert t.month in ((6, 7, 8, 9) if season == "summer" else (11, 12, 1, 2)), rid
+        dh = abs(t.hour - int(r.at[rid, "load_peak_hour"]))
+        assert min(dh, 24 - dh) <= 1, rid
