@@ -33,7 +33,7 @@ REGION_COLUMNS = {
 }
 # Optional adequacy columns: a set without them still loads ("adequacy data unavailable"); when present they are
 # validated: numeric and finite; peak_load_gw and firm_gw > 0; capacities >= 0; firm_import_gw may be negative.
-ADEQUACY_COLUMNS = ("peak_load_gw", "firm_gw", "firm_import_gw", "thermal_gw", "nuclear_gw")
+ADEQUACY_COLUMNS = ("peak_load_gw", "firm_gw", "firm_import_gw", "thermal_gw", "nuclear_gw", "battery_gw")
 ADEQUACY_POSITIVE = ("peak_load_gw", "firm_gw")
 LOAD_PEAK_SEASONS = ("summer", "winter", "dual")
 SITE_COLUMNS = {"lat": True, "lon": True, "pue": True, "max_mw": True, "build_cost_per_mw_yr": True}
@@ -92,8 +92,8 @@ def check_regions(regions: pd.DataFrame, file: str) -> list[DataIssue]:
 def check_adequacy_columns(regions: pd.DataFrame, file: str) -> list[DataIssue]:
     """Validate the optional adequacy columns where present (absent columns are not an error).
 
-    ``peak_load_gw`` and ``firm_gw`` must be finite and > 0, ``thermal_gw``/``nuclear_gw`` finite and ≥ 0,
-    ``firm_import_gw`` finite (negative for net exporters); the load factor
+    ``peak_load_gw`` and ``firm_gw`` must be finite and > 0, ``thermal_gw``/``nuclear_gw``/``battery_gw`` finite
+    and ≥ 0, ``firm_import_gw`` finite (negative for net exporters); the load factor
     ``consumption_twh · 1000 / (8760 · peak_load_gw)`` must lie in (0, 1); ``load_peak_season`` one of
     summer | winter | dual; ``load_peak_hour`` in 0–23.
     """

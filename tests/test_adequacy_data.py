@@ -23,7 +23,17 @@ NEW_REGION_COLS = {
         "firm_gw",
         "firm_import_gw",
     ],
-    "us": ["peak_load_gw", "load_peak_season", "load_peak_hour", "firm_gw", "firm_import_gw", "nerc_area"],
+    "us": [
+        "peak_load_gw",
+        "load_peak_season",
+        "load_peak_hour",
+        "thermal_gw",
+        "nuclear_gw",
+        "battery_gw",
+        "firm_gw",
+        "firm_import_gw",
+        "nerc_area",
+    ],
 }
 
 
@@ -145,10 +155,28 @@ def test_us_sourced_figures_and_national_sums(us):
     r = us.table("regions").set_index("id")
     # sum of state peaks = sum of NERC LTRA 2023 total demand of the US assessment areas, 799.2 GW
     assert r["peak_load_gw"].sum() == pytest.approx(799.2, rel=0.002)
-    # sum of firm imports = sum of the areas' net firm imports, 83.0 GW (apportioned; 5 % tolerance)
-    assert r["firm_import_gw"].sum() == pytest.approx(83.0, rel=0.05)
-    assert r.at["TX", "nerc_area"] == "ERCOT" and r.at["CA", "nerc_area"] == "WECC_CA"
     assert r.at["TX", "peak_load_gw"] == pytest.approx(101.4, abs=0.1)
+    # EIA-860 2023 net summer capacity: nuclear 95.8 GW nationally (all in the 48 states), all types of the 48
+    # states a little below the 1,187.5 GW of all 50 states + DC
+    assert r["nuclear_gw"].sum() == pytest.approx(95.8, rel=0.01)
+    total = r[["thermal_gw", "nuclear_gw", "hydro_gw", "battery_gw", "wind_gw", "solar_gw"]].sum().sum()
+    assert 1150 <= total <= 1187.5
+    assert r.at["WA", "hydro_gw"] > 20 and r.at["IL", "nuclear_gw"] == pytest.approx(11.6, abs=0.2)
+    firm = (
+        r["thermal_gw"]
+        + r["nuclear_gw"]
+        + 0.8 * r["hydro_gw"]
+        + 0.15 * r["wind_gw"]
+        + 0.25 * r["solar_gw"]
+        + 0.8 * r["battery_gw"]
+    )
+    assert np.allclose(firm, r["firm_gw"], atol=0.011)
+    # 48-state firm capacity is a ~21 % reserve on the summed peaks
+    assert 1.15 <= r["firm_gw"].sum() / r["peak_load_gw"].sum() <= 1.30
+    # annual net imports balance to zero; the 12 % floors add about 22 GW
+    assert r["firm_import_gw"].sum() == pytest.approx(22.4, abs=0.5)
+    assert r.at["PA", "firm_import_gw"] < -5 and r.at["VA", "firm_import_gw"] > 4
+    assert r.at["TX", "nerc_area"] == "ERCOT" and r.at["CA", "nerc_area"] == "WECC_CA"
 
 
 def test_headroom_plausible_at_15_percent(rs):
@@ -230,3 +258,13 @@ def test_us_shapes_reproduce_duke_curtailment_enabled_headroom(us):
     share = tot[0.005] / r["peak_load_gw"].sum()
     assert 0.07 <= share <= 0.16
     assert tot[0.0025] < tot[0.005]
+
+
+def test_every_region_peaks_in_its_documented_season_and_hour(rs):
+    r = rs.table("regions").set_index("id")
+    for rid, s in rs.system_load.items():
+        t = s.idxmax()
+        season = r.at[rid, "load_peak_season"]
+        assert t.month in ((6, 7, 8, 9) if season == "summer" else (11, 12, 1, 2)), rid
+        dh = abs(t.hour - int(r.at[rid, "load_peak_hour"]))
+        assert min(dh, 24 - dh) <= 1, rid
