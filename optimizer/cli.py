@@ -90,6 +90,9 @@ def _exit_if_stuck_in_solver(grace_s: float = 1.5):
                     highlight=False,
                 )
                 err.file.flush()
+                safety = sys.modules.get("optimizer.safety")
+                if safety is not None:
+                    safety.drop_lock_files()
                 os._exit(128 + sig)
 
     watcher = threading.Thread(target=watch, name="gridsite-signal-watch", daemon=True)
@@ -105,15 +108,28 @@ def _exit_if_stuck_in_solver(grace_s: float = 1.5):
 
 
 def guarded(
-    fn: Callable[[], int | None], out_dir: Path | None = None, scenario_name: str | Callable[[], str] = ""
+    fn: Callable[[], int | None],
+    out_dir: Path | None = None,
+    scenario_name: str | Callable[[], str] = "",
+    *,
+    check: Callable[[], object] | None = None,
+    lock: Path | None = None,
+    force: bool = False,
 ) -> None:
     """Run ``fn`` mapping every known failure to its exit code, with no traceback.
 
     SIGTERM is turned into KeyboardInterrupt (like Ctrl-C): the output folder is then left as it was (see
     :func:`optimizer.outputs.atomic_dir`) and the exit code is 128 + the signal number. ``scenario_name`` may be
     a callable, read when a failure summary is written (the name is known only once the file is loaded).
+
+    ``check`` runs first (the up-front output path checks of :mod:`optimizer.safety`, exit 2 before any work);
+    then the folder ``lock`` is held (:func:`optimizer.safety.output_lock`) until ``fn`` and any failure summary
+    written into ``out_dir`` (exit 3/4; ``force`` as given on the command line) are done.
     """
+    from contextlib import ExitStack
+
     got: dict[str, int] = {}
+    stack = ExitStack()
 
     def _term(signum, _frame):
         got["signal"] = signum
@@ -127,14 +143,18 @@ def guarded(
     try:
         with warnings.catch_warnings(), _exit_if_stuck_in_solver():
             warnings.simplefilter("default")
+            if check is not None:
+                check()
+            if lock is not None:
+                from optimizer.safety import output_lock
+
+                stack.enter_context(output_lock(lock))
             code = fn()
     except (ScenarioError, DataError) as exc:
         _fail(EXIT_BAD_INPUT, str(exc))
     except InfeasibleError as exc:
         iis = getattr(exc, "iis", None)
         if out_dir is not None:
-            from optimizer.outputs import write_failure
-
             summary = {
                 "name": _name(),
                 "status": "infeasible",
@@ -145,12 +165,14 @@ def guarded(
                 summary["diagnosis_method"] = exc.method
             if iis is not None:
                 summary["iis"] = iis
-            write_failure(out_dir, summary)
+            kept = _write_failure(out_dir, summary, force)
         msg = f"infeasible: {exc}"
         if iis is not None:
             from optimizer.diagnose import format_iis
 
             msg += "\n" + format_iis(iis)
+        if out_dir is not None and kept:
+            msg += "\n" + kept
         _fail(EXIT_INFEASIBLE, msg)
     except KeyboardInterrupt:
         sig = got.get("signal", signal.SIGINT)
@@ -164,17 +186,42 @@ def guarded(
         from optimizer.solve import TimeLimitError
 
         if isinstance(exc, TimeLimitError):
+            kept = ""
             if out_dir is not None:
-                from optimizer.outputs import write_failure
-
-                write_failure(out_dir, {"name": _name(), "status": "time_limit", "message": str(exc)})
-            _fail(EXIT_TIME_LIMIT, str(exc))
+                kept = _write_failure(out_dir, {"name": _name(), "status": "time_limit", "message": str(exc)}, force)
+            _fail(EXIT_TIME_LIMIT, str(exc) + (f"\n{kept}" if kept else ""))
         _fail(EXIT_ERROR, f"{type(exc).__name__}: {exc}")
     finally:
+        stack.close()
         if in_main:
             signal.signal(signal.SIGTERM, old if old is not None else signal.SIG_DFL)
     if code:
         raise typer.Exit(code)
+
+
+def _write_failure(out_dir: Path, summary: dict, force: bool) -> str:
+    """Write the summary of a failed run (exit 3/4); returns a line for the terminal when the earlier complete
+    result in ``out_dir`` was kept (the summary then goes beside it as ``failed-summary.json``), else ''."""
+    from optimizer.outputs import FAILED_SUMMARY, write_failure
+
+    try:
+        path = write_failure(out_dir, summary, force=force)
+    except (ScenarioError, OSError) as exc:
+        return f"the failure summary was not written: {exc}"
+    if path.name == FAILED_SUMMARY:
+        return (
+            f"the earlier result in {out_dir} was kept unchanged; this run's summary is {path} "
+            "(replaced by the next successful run)"
+        )
+    return ""
+
+
+def _force_opt() -> object:
+    return typer.Option(
+        "--force",
+        help="Replace --out even if it is a non-empty folder gridsite did not write (never '.', the current "
+        "folder or a folder holding it, the scenario's folder, home or '/')",
+    )
 
 
 def _read_plan(path: Path) -> dict[str, str]:
@@ -291,6 +338,7 @@ def solve(
         bool, typer.Option("--iis", help="When infeasible, also report HiGHS's irreducible infeasible subset")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    force: Annotated[bool, _force_opt()] = False,
 ) -> None:
     """Place the scenario's clusters at least cost (or carbon) and write the results to --out."""
     from optimizer.outputs import write_run
@@ -298,6 +346,15 @@ def solve(
     from optimizer.solve import solve as run_solve
 
     state = {"name": ""}
+
+    def _check():
+        from optimizer.safety import OutputRefused, check_out_dir, check_out_file
+
+        res = check_out_dir(out_dir, force=force, inputs=[scenario, fix])
+        if write_lp is not None:
+            if Path(os.path.abspath(write_lp)).is_relative_to(res):
+                raise OutputRefused(write_lp, "--write-lp", f"is inside --out {out_dir}, which is replaced by the run")
+            check_out_file(write_lp, "--write-lp", inputs=[scenario, fix])
 
     def _run():
         sc = load_scenario(scenario)
@@ -323,13 +380,13 @@ def solve(
                 iis=iis,
             )
             say(f"writing results to {out_dir}")
-            write_run(res, out_dir, rs, scenario_path=str(scenario), log_src=str(log), maps=not no_maps)
+            write_run(res, out_dir, rs, scenario_path=str(scenario), log_src=str(log), maps=not no_maps, force=force)
         if not quiet:
             print_result(res)
             out.print(f"results written to [bold]{out_dir}[/]")
         return 0
 
-    guarded(_run, out_dir, lambda: state["name"])
+    guarded(_run, out_dir, lambda: state["name"], check=_check, lock=out_dir, force=force)
 
 
 @app.command()
@@ -442,6 +499,12 @@ def data_show(
     from geodata import load_region_set
     from geodata.regionset import TABLES
 
+    def _check():
+        if csv is not None:
+            from optimizer.safety import check_out_file
+
+            check_out_file(csv, "--csv")
+
     def _run():
         set_name, _, table = name.partition("/")
         table = table or "regions"
@@ -466,7 +529,7 @@ def data_show(
         out.print(t)
         return 0
 
-    guarded(_run)
+    guarded(_run, check=_check)
 
 
 @app.command("map")
@@ -492,6 +555,9 @@ def map_cmd(
             )
         if lang not in ("en", "zh"):
             raise ScenarioError("command line", [("--lang", f"'{lang}' is not one of en, zh")])
+        from optimizer.safety import check_run_folder
+
+        check_run_folder(run_dir)
         if not (run_dir / "summary.json").exists():
             raise ScenarioError(str(run_dir), [("", "not a finished run folder (no summary.json)")])
         tables, summary = maps.read_run(run_dir)
@@ -515,7 +581,7 @@ def map_cmd(
             out.print(f"wrote {p}")
         return 0
 
-    guarded(_run)
+    guarded(_run, lock=run_dir if run_dir.is_dir() else None)
 
 
 @app.command()
@@ -533,6 +599,7 @@ def pareto(
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds per point solve")] = None,
     mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative gap per point solve")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    force: Annotated[bool, _force_opt()] = False,
 ) -> None:
     """Cost–carbon Pareto frontier (ε-constraint): min-cost, min-carbon, then N−2 carbon-capped cost solves."""
     from optimizer.errors import EXIT_INFEASIBLE
@@ -561,6 +628,7 @@ def pareto(
                 time_limit_s=time_limit,
                 mip_gap=mip_gap,
                 on_point=_point,
+                force=force,
             )
         if not quiet:
             t = Table(title=f"{sc.name}: cost–carbon frontier ({res.accounting.replace('_', '-')})")
@@ -580,11 +648,25 @@ def pareto(
                 out.print(f"[yellow]note:[/] {n}")
             out.print(f"{points} points in {res.wall_s:.1f} s; results written to [bold]{out_dir}[/]")
         if not res.anchors_ok and (res.table.status == "infeasible").any():
-            err.print("[bold red]error:[/] infeasible: the scenario has no feasible placement (see pareto.csv)")
+            where = (
+                f"the earlier result in {out_dir} was kept unchanged; this run's summary is {res.kept_earlier}"
+                if res.kept_earlier is not None
+                else "see pareto.csv"
+            )
+            err.print(
+                f"[bold red]error:[/] infeasible: the scenario has no feasible placement ({escape(where)})",
+                highlight=False,
+                soft_wrap=True,
+            )
             return EXIT_INFEASIBLE
         return 0
 
-    guarded(_run)
+    def _check():
+        from optimizer.safety import check_out_dir
+
+        check_out_dir(out_dir, force=force, inputs=[scenario])
+
+    guarded(_run, check=_check, lock=out_dir, force=force)
 
 
 @app.command()
@@ -600,13 +682,26 @@ def sweep(
     resume: Annotated[bool, typer.Option("--resume", help="Skip points already done in --out")] = False,
     run_dirs: Annotated[bool, typer.Option("--run-dirs", help="Also write a full run folder per point")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into --out even if it is a non-empty folder gridsite did not write (files are added, none "
+            "removed; never '.', the current folder or a folder holding it or the sweep's files)",
+        ),
+    ] = False,
 ) -> None:
     """Solve every point of a policy sweep (in parallel on Dask) into sweep.parquet / sweep.csv."""
+    from optimizer.safety import check_out_dir
     from optimizer.sweep import progress_bar, run_sweep
     from optimizer.sweepfile import check_against_region_set, load_sweep
 
+    def _check():
+        check_out_dir(out_dir, force=force, inputs=[sweep_file], accept=("sweep",), writes_into=True)
+
     def _run():
         sw = load_sweep(sweep_file)
+        check_out_dir(out_dir, force=force, inputs=[sweep_file, sw.base_file], accept=("sweep",), writes_into=True)
         check_against_region_set(sw)
         with progress_bar(err, quiet) as bar:
             task = bar.add_task(f"sweep {sw.spec.name}", total=len(sw.points))
@@ -632,6 +727,7 @@ def sweep(
                     run_dirs=run_dirs,
                     on_start=_start,
                     on_point=_point,
+                    force=force,
                 )
             except KeyboardInterrupt:
                 _fail(130, f"interrupted; finished points are kept in {out_dir}/points (continue with --resume)")
@@ -644,7 +740,7 @@ def sweep(
             )
         return 0
 
-    guarded(_run)
+    guarded(_run, check=_check, lock=out_dir)
 
 
 @app.command()
@@ -655,6 +751,9 @@ def report(
         bool, typer.Option("--points", help="Sweep/Pareto: also write a report in every point's run folder")
     ] = False,
     lang: Annotated[str, typer.Option("--lang", help="Map labels: en | zh")] = "en",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --out file even if it is not a report gridsite wrote")
+    ] = False,
 ) -> None:
     """Write a self-contained report.html: maps, costs, emissions, green shares, regional gaps (sweep/Pareto:
     frontier and parameter charts)."""
@@ -663,6 +762,11 @@ def report(
     def _run():
         if lang not in ("en", "zh"):
             raise ScenarioError("command line", [("--lang", f"'{lang}' is not one of en, zh")])
+        from optimizer.safety import REPORT_SIGNATURE, check_out_file, check_run_folder
+
+        check_run_folder(run_dir)
+        target = out_file if out_file is not None else run_dir / "report.html"
+        check_out_file(target, "report --out", force=force, signature=REPORT_SIGNATURE)
         try:
             p = write_report(run_dir, out_file, lang=lang, points=points)
         except FileNotFoundError as exc:
@@ -670,7 +774,7 @@ def report(
         out.print(f"wrote {p}")
         return 0
 
-    guarded(_run)
+    guarded(_run, lock=run_dir if run_dir.is_dir() else None)
 
 
 def main() -> None:

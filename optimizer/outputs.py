@@ -1,9 +1,12 @@
-"""Output files of a run, written atomically (DESIGN.md §3).
+"""Output files of a run, written atomically.
 
-Files are first written into a hidden sibling folder ``.DIR.partial-<pid>``; only when every file is there does
-the folder replace ``DIR`` (the old one is moved aside and removed). An interrupted run (Ctrl-C, SIGTERM) removes
-the partial folder and leaves ``DIR`` untouched; a run killed outright leaves only the hidden partial folder with an
-``INCOMPLETE`` marker, never a half-written file under a final name (see :func:`atomic_dir`).
+Only folders that may be replaced are written (see :mod:`optimizer.safety`: missing, empty or earlier gridsite
+outputs; foreign folders only with ``force``). Every output folder gets the marker file
+:data:`optimizer.safety.MARKER`. Files are first written into a hidden sibling folder ``.DIR.partial-<pid>``;
+only when every file is there does the folder replace ``DIR`` (the old one is moved aside and removed). An
+interrupted run (Ctrl-C, SIGTERM) removes the partial folder and leaves ``DIR`` untouched; a run killed outright
+leaves only the hidden partial folder with an ``INCOMPLETE`` marker, never a half-written file under a final name
+(see :func:`atomic_dir`).
 """
 
 from __future__ import annotations
@@ -234,9 +237,21 @@ def _signals_deferred():
             signal.raise_signal(sig)
 
 
+_ABANDONED: set[Path] = set()
+
+
+def abandon(tmp: Path) -> None:
+    """Inside :func:`atomic_dir`: drop the new folder at the end of the block and keep ``DIR`` as it is."""
+    _ABANDONED.add(Path(tmp))
+
+
 @contextmanager
-def atomic_dir(out: str | Path):
+def atomic_dir(out: str | Path, *, force: bool = False, kind: str = "run", accept: tuple[str, ...] | None = None):
     """Yield a temporary folder that replaces ``out`` only if the block finishes without an exception.
+
+    ``out`` is first checked with :func:`optimizer.safety.check_out_dir` (``force`` lets a foreign non-empty folder
+    be replaced; the current folder, its ancestors, root and home never are); the new folder gets the marker
+    :data:`optimizer.safety.MARKER` of kind ``kind``. A block that calls :func:`abandon` leaves ``DIR`` as it was.
 
     The temporary folder ``.DIR.partial-<pid>`` carries an ``INCOMPLETE`` marker from its first moment until the
     swap. On an exception (including Ctrl-C / SIGTERM) it is removed and ``DIR`` is left as it was; a process
@@ -244,7 +259,9 @@ def atomic_dir(out: str | Path):
     swap (old ``DIR`` aside, new one in) runs with SIGINT/SIGTERM deferred, so no interruption can fall between
     the two renames: ``DIR`` is always either the previous complete result or the new complete one.
     """
-    out = Path(out).resolve()
+    from optimizer.safety import check_out_dir, write_marker
+
+    out = check_out_dir(out, force=force, accept=accept or ("run", "failed", "pareto"))
     out.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(out)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -256,12 +273,18 @@ def atomic_dir(out: str | Path):
         f"{out.name}; not a result, safe to delete\n",
         encoding="utf-8",
     )
+    write_marker(tmp, kind)
     try:
         yield tmp
     except BaseException:
         # leave nothing that looks like a result: the partial folder is removed
+        _ABANDONED.discard(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if tmp in _ABANDONED:
+        _ABANDONED.discard(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     try:
         with _signals_deferred():  # a held signal is delivered on leaving the block, after the swap
@@ -311,9 +334,10 @@ def write_run(
     log_src: str | None = None,
     maps: bool = True,
     warn=None,
+    force: bool = False,
 ) -> Path:
     """Write every output file of a solved run into ``out`` atomically; returns the folder."""
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, force=force, kind="run") as tmp:
         write_tables(result, tmp)
         write_json(tmp / "summary.json", build_summary(result))
         write_geojson(result, region_set, tmp)
@@ -334,7 +358,26 @@ def draw_maps(result, region_set, folder: Path, warn=None) -> None:
     maps.interactive_map(region_set, tables, summary, folder / "siting_map.html")
 
 
-def write_failure(out: str | Path, summary: dict) -> None:
-    """An infeasible/failed run still leaves a summary.json (status + diagnosis) and nothing else."""
-    with atomic_dir(out) as tmp:
+FAILED_SUMMARY = "failed-summary.json"
+
+
+def write_failure(out: str | Path, summary: dict, force: bool = False) -> Path:
+    """An infeasible/failed run (exit 3 or 4) leaves its summary (status + diagnosis); returns the file written.
+
+    When ``out`` is missing, empty or holds an earlier failure, it is replaced by a folder with ``summary.json``
+    alone. When it holds a complete earlier result (or, with ``force``, foreign files), nothing is removed: the
+    summary is written beside them as ``failed-summary.json`` and the earlier result stays in place.
+    """
+    from optimizer.safety import holds_complete_result, output_kind
+
+    folder = Path(out)
+    keep = folder.is_dir() and any(folder.iterdir()) and (holds_complete_result(folder) or output_kind(folder) is None)
+    if keep:
+        target = folder / FAILED_SUMMARY
+        part = folder / f".{FAILED_SUMMARY}.partial-{os.getpid()}"
+        write_json(part, {**summary, "kept_earlier_result": True})
+        os.replace(part, target)
+        return target
+    with atomic_dir(out, force=force, kind="failed") as tmp:
         write_json(tmp / "summary.json", summary)
+    return folder / "summary.json"

@@ -17,6 +17,7 @@ reported as ``skipped``.
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,9 @@ class ParetoRun:
     wall_s: float
     executor: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    kept_earlier: Path | None = None
+    """Set when the anchors failed and ``out`` held a complete earlier result: it was kept, and this run's
+    summary is this file (``failed-summary.json`` beside it)."""
 
 
 def point_scenario(
@@ -109,10 +113,16 @@ def run_pareto(
     run_dirs: bool = True,
     on_start: Callable[[int], None] | None = None,
     on_point: Callable[[dict], None] | None = None,
+    force: bool = False,
 ) -> ParetoRun:
     """Trace the frontier with ``n_points`` points and write ``pareto.csv``, ``pareto.json``, ``pareto.png`` and
-    one run folder per point (``points/pNN``) into ``out``, replaced atomically."""
-    from optimizer.outputs import atomic_dir, write_run
+    one run folder per point (``points/pNN``) into ``out``, replaced atomically.
+
+    ``out`` must be new, empty or an earlier gridsite output (a foreign folder only with ``force``; see
+    :mod:`optimizer.safety`). When both anchors fail and ``out`` holds a complete earlier result, that result is
+    kept and this run's ``pareto.json`` content goes beside it as ``failed-summary.json``."""
+    from optimizer.outputs import FAILED_SUMMARY, abandon, atomic_dir, write_json, write_run
+    from optimizer.safety import holds_complete_result
 
     if n_points < 2:
         raise ScenarioError(
@@ -129,7 +139,8 @@ def run_pareto(
     if on_start:
         on_start(n_points)
     t0 = time.perf_counter()
-    with atomic_dir(out) as tmp, executor(workers, scheduler) as client:
+    kept: Path | None = None
+    with atomic_dir(out, force=force, kind="pareto") as tmp, executor(workers, scheduler) as client:
         info = describe(client)
 
         def record(name: str, kind: str, cap: float | None, rec: dict, result) -> None:
@@ -219,6 +230,11 @@ def run_pareto(
             },
         )
         _plot(df, tmp / "pareto.png", acct, rs.currency, scenario.name)
+        if not anchors_ok and holds_complete_result(out):
+            kept = Path(out) / FAILED_SUMMARY
+            meta = json.loads((tmp / "pareto.json").read_text(encoding="utf-8"))
+            write_json(kept, {**meta, "status": "failed", "kept_earlier_result": True, "table": df.to_dict("records")})
+            abandon(tmp)
     return ParetoRun(
         out=Path(out),
         table=df,
@@ -229,6 +245,7 @@ def run_pareto(
         wall_s=wall,
         executor=info,
         notes=notes,
+        kept_earlier=kept,
     )
 
 

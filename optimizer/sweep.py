@@ -357,13 +357,20 @@ def run_sweep(
     run_dirs: bool = False,
     on_start: Callable[[int, int], None] | None = None,
     on_point: Callable[[dict], None] | None = None,
+    force: bool = False,
 ) -> SweepRun:
     """Solve every point of ``sweep`` not already done in ``out`` and combine all records into tables.
 
     ``on_start(total, already_done)`` and ``on_point(record)`` report progress. Raises :class:`ScenarioError` when
-    ``out`` already holds point results and ``resume`` is false (nothing is overwritten).
+    ``out`` already holds point results and ``resume`` is false (nothing is overwritten), and
+    :class:`optimizer.safety.OutputRefused` when ``out`` is not new, empty or an earlier sweep output (a foreign
+    folder only with ``force``; files are added to it, none removed). The folder gets the gridsite output marker.
     """
+    from optimizer.safety import MARKER, check_out_dir, write_marker
+
     out = Path(out)
+    check_out_dir(out, force=force, accept=("sweep",), writes_into=True)
+    fresh = not out.exists() or not any(out.iterdir())  # only gridsite's own folders get the marker
     pdir = points_dir(out)
     existing = read_records(out) if pdir.exists() else {}
     if existing and not resume:
@@ -372,6 +379,8 @@ def run_sweep(
             [("--out", f"already holds {len(existing)} point results; pass --resume to continue, or use a new folder")],
         )
     pdir.mkdir(parents=True, exist_ok=True)
+    if fresh and not (out / MARKER).exists():
+        write_marker(out, "sweep")
     ids = {pt.point_id for pt in sweep.points}
     done = {k: r for k, r in existing.items() if k in ids and r.get("status") in DONE_STATUSES}
     todo = [pt for pt in sweep.points if pt.point_id not in done]
