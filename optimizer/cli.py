@@ -224,20 +224,50 @@ def _force_opt() -> object:
     )
 
 
+MAX_TIME_LIMIT_S = 30 * 86_400.0
+"""Longest --time-limit accepted (30 days); longer is a unit mistake."""
+MAX_PARETO_POINTS = 1_000
+"""Most Pareto points per run (each is a full solve)."""
+
+
+def _check_solver_options(time_limit: float | None, mip_gap: float | None) -> None:
+    """``--mip-gap`` in [0, 1) and ``--time-limit`` in (0, 30 days], finite (exit 2 naming the option)."""
+    import math
+
+    problems = []
+    if mip_gap is not None and not (math.isfinite(mip_gap) and 0.0 <= mip_gap < 1.0):
+        problems.append(("--mip-gap", f"must be a relative gap in [0, 1), e.g. 0.005 (got {mip_gap!r})"))
+    if time_limit is not None and not (math.isfinite(time_limit) and 0.0 < time_limit <= MAX_TIME_LIMIT_S):
+        problems.append(
+            ("--time-limit", f"must be seconds, above 0 and at most {MAX_TIME_LIMIT_S:,.0f} (got {time_limit!r})")
+        )
+    if problems:
+        raise ScenarioError("command line", problems)
+
+
 def _read_plan(path: Path) -> dict[str, str]:
     if not path.exists():
         raise ScenarioError(str(path), [("", "plan file not found")])
+    if path.is_dir():
+        raise ScenarioError(str(path), [("", "is a folder; a CSV file cluster_id,site_id is expected")])
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except Exception as exc:
         raise ScenarioError(str(path), [("", f"cannot be read as CSV: {exc}")]) from None
-    missing = [c for c in ("cluster_id", "site_id") if c not in df.columns]
+    missing = [c for c in ("cluster_id", "site_id") if c not in df.columns.str.strip()]
     if missing:
         raise ScenarioError(str(path), [(missing[0], "required column is missing (columns: cluster_id, site_id)")])
-    dup = df.cluster_id[df.cluster_id.duplicated()]
+    df.columns = df.columns.str.strip()
+    ids = df.cluster_id.str.strip()
+    if (ids == "").any():
+        row = int((ids == "").to_numpy().nonzero()[0][0]) + 2
+        raise ScenarioError(str(path), [("cluster_id", f"line {row}: empty cluster id")])
+    dup = ids[ids.duplicated()]
     if len(dup):
-        raise ScenarioError(str(path), [("cluster_id", f"cluster '{dup.iloc[0]}' appears twice")])
-    return dict(zip(df.cluster_id.str.strip(), df.site_id.str.strip(), strict=True))
+        raise ScenarioError(
+            str(path), [("cluster_id", f"cluster '{dup.iloc[0]}' appears twice (ids are compared without spaces)")]
+        )
+    return dict(zip(ids, df.site_id.str.strip(), strict=True))
 
 
 def print_gap_table(regions: pd.DataFrame, top: int = 12) -> None:
@@ -350,6 +380,7 @@ def solve(
     def _check():
         from optimizer.safety import OutputRefused, check_out_dir, check_out_file
 
+        _check_solver_options(time_limit, mip_gap)
         res = check_out_dir(out_dir, force=force, inputs=[scenario, fix])
         if write_lp is not None:
             if Path(os.path.abspath(write_lp)).is_relative_to(res):
@@ -664,6 +695,11 @@ def pareto(
     def _check():
         from optimizer.safety import check_out_dir
 
+        _check_solver_options(time_limit, mip_gap)
+        if not 2 <= points <= MAX_PARETO_POINTS:
+            raise ScenarioError(
+                "command line", [("--points", f"must be 2 to {MAX_PARETO_POINTS:,} (the two anchors), got {points:,}")]
+            )
         check_out_dir(out_dir, force=force, inputs=[scenario])
 
     guarded(_run, check=_check, lock=out_dir, force=force)

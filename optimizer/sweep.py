@@ -342,7 +342,8 @@ def read_records(out: Path) -> dict[str, dict]:
             rec = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue  # a damaged file is solved again
-        if isinstance(rec, dict) and "point_id" in rec:
+        # only a record whose file name and point id agree counts (a copied or renamed file is solved again)
+        if isinstance(rec, dict) and rec.get("point_id") == p.stem:
             recs[rec["point_id"]] = rec
     return recs
 
@@ -382,7 +383,14 @@ def run_sweep(
     if fresh and not (out / MARKER).exists():
         write_marker(out, "sweep")
     ids = {pt.point_id for pt in sweep.points}
-    done = {k: r for k, r in existing.items() if k in ids and r.get("status") in DONE_STATUSES}
+    by_id_sha = {pt.point_id: pt.scenario_sha256 for pt in sweep.points}
+    done = {
+        k: r
+        for k, r in existing.items()
+        if k in ids
+        and r.get("status") in DONE_STATUSES
+        and r.get("scenario_sha256") == by_id_sha.get(k)  # the content agrees with the point's scenario
+    }
     todo = [pt for pt in sweep.points if pt.point_id not in done]
     by_id: dict[str, Point] = {pt.point_id: pt for pt in sweep.points}
     if on_start:

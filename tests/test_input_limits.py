@@ -1,0 +1,226 @@
+"""Inputs have limits: non-finite numbers, absurd magnitudes, sizes, colliding ids, folders given as files and
+duplicate YAML keys are exit 2 naming the field, at once."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+from optimizer.scenario import MAX_CLUSTERS, ScenarioError, load_scenario, parse_scenario
+from optimizer.sweep import read_records
+from optimizer.sweepfile import MAX_POINTS, load_sweep
+
+from .conftest import scenario_dict
+
+runner = CliRunner()
+
+
+def cli(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def _write(folder: Path, data, name="s.yaml") -> Path:
+    p = Path(folder) / name
+    p.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return p
+
+
+def _set(data: dict, path: tuple, value) -> dict:
+    cur = data
+    for p in path[:-1]:
+        cur = cur.setdefault(p, {}) if isinstance(p, str) else cur[p]
+    cur[path[-1]] = value
+    return data
+
+
+NUMERIC = [
+    ("clusters", 0, "mw"),
+    ("policy", "carbon_price"),
+    ("policy", "carbon_cap_t"),
+    ("policy", "certificates", "price"),
+    ("policy", "certificates", "export_cap_gwh", "ningxia"),
+    ("grid", "potential_scale"),
+    ("grid", "wheeling_per_mwh"),
+    ("grid", "corridor_capacity_mw", "gansu>shandong"),
+    ("sites", "max_mw", "zhongwei"),
+    ("solver", "time_limit_s"),
+    ("clusters", 0, "unbuilt_penalty"),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(path=st.sampled_from(NUMERIC), bad=st.sampled_from([math.inf, -math.inf, math.nan, 1e9, 3.5e12, "1e15", "inf"]))
+def test_non_finite_and_absurd_numbers_are_refused_naming_the_field(path, bad):
+    data = _set(scenario_dict(time={"mode": "annual"}), path, bad)
+    if path[-1] == "unbuilt_penalty":
+        data["clusters"][0]["optional"] = True
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(data, "s.yaml")
+    field = ".".join(str(p) for p in path)
+    # the path is named (pydantic drops key parts that are not identifiers, such as 'gansu>shandong')
+    assert any(loc.count(".") >= 1 and field.startswith(loc) for loc, _ in info.value.problems), info.value.problems
+
+
+def test_messages_say_what_is_wrong(tmp_path):
+    data = scenario_dict(time={"mode": "annual"}, policy={"carbon_price": math.inf, "certificates": {"price": 2e9}})
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(data, "s.yaml")
+    msgs = dict(info.value.problems)
+    assert "finite" in msgs["policy.carbon_price"]
+    assert "not a plausible value" in msgs["policy.certificates.price"]
+    # YAML .inf / .nan through the CLI: exit 2, field named, no traceback
+    p = _write(tmp_path, "name: x\nclusters: [{id: a, mw: .nan}]\n")
+    r = cli("validate", p)
+    assert r.exit_code == 2 and "clusters.0.mw" in r.stderr and "nan" in r.stderr, r.output
+    p = _write(tmp_path, "name: x\nclusters: [{id: a, mw: 10}]\npolicy: {carbon_price: .inf}\n")
+    r = cli("validate", p)
+    assert r.exit_code == 2 and "field 'policy.carbon_price': must be a finite number" in r.stderr, r.output
+    # ordinary large but plausible values pass
+    ok = scenario_dict(time={"mode": "annual"}, policy={"carbon_cap_t": 5e8}, solver={"seed": 2**31 - 1})
+    assert parse_scenario(ok).policy.carbon_cap_t == 5e8
+
+
+def test_count_of_a_billion_fails_at_once_naming_the_size(tmp_path):
+    p = _write(tmp_path, scenario_dict(clusters=[{"id": "a", "mw": 100, "count": 1_000_000_000}]))
+    t = time.perf_counter()
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(p)
+    assert time.perf_counter() - t < 0.5
+    (loc, msg), *_ = info.value.problems
+    assert loc == "clusters.0.count" and "1,000,000,000" in msg and f"{MAX_CLUSTERS:,}" in msg
+    many = [{"id": f"c{i}", "mw": 100, "count": 40_000} for i in range(3)]
+    with pytest.raises(ScenarioError, match="120,000 clusters after 'count' expansion"):
+        parse_scenario(scenario_dict(clusters=many))
+    t = time.perf_counter()
+    r = cli("validate", p)
+    assert r.exit_code == 2 and "clusters.0.count" in r.stderr
+
+
+def test_ids_colliding_after_count_expansion(tmp_path):
+    data = scenario_dict(clusters=[{"id": "a", "mw": 100, "count": 3}, {"id": "a-2", "mw": 50}])
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(data)
+    (loc, msg), *_ = info.value.problems
+    assert loc == "clusters.1.id" and "'a-2'" in msg and "count" in msg
+    parse_scenario(scenario_dict(clusters=[{"id": "a", "mw": 100, "count": 3}, {"id": "a-4", "mw": 50}]))
+
+
+def test_fix_rows_colliding_after_trimming(tmp_path):
+    from optimizer.cli import _read_plan
+
+    plan = tmp_path / "plan.csv"
+    plan.write_text("cluster_id,site_id\na,zhongwei\n a ,guian\n")
+    with pytest.raises(ScenarioError, match="cluster 'a' appears twice"):
+        _read_plan(plan)
+    plan.write_text("cluster_id,site_id\na,zhongwei\n  ,guian\n")
+    with pytest.raises(ScenarioError, match="line 3: empty cluster id"):
+        _read_plan(plan)
+    plan.write_text("cluster_id, site_id\n a , zhongwei \n")
+    assert _read_plan(plan) == {"a": "zhongwei"}
+    with pytest.raises(ScenarioError, match="is a folder"):
+        _read_plan(tmp_path)
+
+
+def test_duplicate_yaml_keys_and_folders_given_as_files(tmp_path):
+    p = _write(tmp_path, "name: x\nclusters:\n  - id: a\n    mw: 100\n    mw: 1000\n")
+    r = cli("validate", p)
+    assert r.exit_code == 2 and "duplicate key 'mw'" in r.stderr and "line 5" in r.stderr, r.output
+    for args in (["validate", tmp_path], ["solve", tmp_path, "--out", tmp_path / "out"]):
+        r = cli(*args)
+        assert r.exit_code == 2 and "is a folder" in r.stderr and "Traceback" not in r.output, r.output
+    # a YAML anchor merge is not a duplicate
+    q = _write(tmp_path, "name: x\nc: &c {mw: 100}\nclusters:\n  - {<<: *c, id: a}\n", "merge.yaml")
+    assert yaml.safe_load(q.read_text())["clusters"][0]["mw"] == 100
+    r = cli("validate", q)
+    assert "duplicate key" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["--mip-gap", "1"], "--mip-gap"),
+        (["--mip-gap", "-0.1"], "--mip-gap"),
+        (["--mip-gap", "nan"], "--mip-gap"),
+        (["--time-limit", "0"], "--time-limit"),
+        (["--time-limit", "-5"], "--time-limit"),
+        (["--time-limit", "nan"], "--time-limit"),
+        (["--time-limit", "inf"], "--time-limit"),
+    ],
+)
+def test_cli_solver_options_are_checked_before_anything(tmp_path, args, option):
+    p = _write(tmp_path, scenario_dict(time={"mode": "annual"}))
+    for cmd in (["solve", p, "--out", tmp_path / "out"], ["pareto", p, "--out", tmp_path / "out"]):
+        t = time.perf_counter()
+        r = cli(*cmd, *args)
+        assert r.exit_code == 2, r.output
+        assert f"field '{option}'" in r.stderr and time.perf_counter() - t < 2
+        assert not (tmp_path / "out").exists()
+
+
+def test_pareto_points_limited(tmp_path):
+    p = _write(tmp_path, scenario_dict(time={"mode": "annual"}))
+    r = cli("pareto", p, "--points", 10**9, "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "--points" in r.stderr and "1,000,000,000" in r.stderr
+
+
+# --- sweep files -------------------------------------------------------------------------------------------
+
+
+def _sweep(tmp_path: Path, text: str) -> Path:
+    _write(tmp_path, scenario_dict(time={"mode": "annual"}), "base.yaml")
+    return _write(tmp_path, text, "sw.yaml")
+
+
+def test_sweep_range_of_a_billion_values_fails_at_once(tmp_path):
+    p = _sweep(
+        tmp_path, "name: t\nbase: base.yaml\nparameters:\n  policy.carbon_price: {start: 0, stop: 1, step: 1.0e-9}\n"
+    )
+    t = time.perf_counter()
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(p)
+    assert time.perf_counter() - t < 0.5
+    assert "parameters.policy.carbon_price" in str(info.value) and "1,000,000,00" in str(info.value)
+    assert f"{MAX_POINTS:,}" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("parameters:\n  policy.carbon_price: {start: 0, stop: .inf, step: 1}\n", "parameters.policy.carbon_price"),
+        ("parameters:\n  policy.carbon_price: [0, .nan]\n", "parameters.policy.carbon_price"),
+        ("parameters:\n  policy.certificates.price: [1, 1.0e12]\n", "parameters.policy.certificates.price"),
+        ("parameters:\n  policy.carbon_price: [0, 1]\ntime_limit_s: .inf\n", "time_limit_s"),
+        ("parameters:\n  policy.carbon_price: [0, 1]\nfixed:\n  grid.potential_scale: .inf\n", "fixed.grid"),
+        ("parameters:\n  policy.carbon_price: [0, 1]\nparameters:\n  policy.carbon_price: [2]\n", "duplicate key"),
+    ],
+)
+def test_sweep_file_limits(tmp_path, text, field):
+    p = _sweep(tmp_path, "name: t\nbase: base.yaml\n" + text)
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(p)
+    assert field in str(info.value), str(info.value)
+
+
+def test_sweep_base_that_is_a_folder(tmp_path):
+    (tmp_path / "basedir").mkdir()
+    p = _write(tmp_path, {"name": "t", "base": "basedir", "parameters": {"policy.carbon_price": [0, 1]}}, "sw.yaml")
+    r = cli("sweep", p, "--out", tmp_path / "out")
+    assert r.exit_code == 2 and "field 'base'" in r.stderr and "is a folder" in r.stderr, r.output
+
+
+def test_resume_counts_only_point_files_whose_name_and_id_agree(tmp_path):
+    pts = tmp_path / "points"
+    pts.mkdir()
+    rec = {"point_id": "p000-abc", "status": "optimal", "scenario_sha256": "x"}
+    (pts / "p000-abc.json").write_text(json.dumps(rec))
+    (pts / "p001-def.json").write_text(json.dumps(rec))  # a copy under another name
+    assert list(read_records(tmp_path)) == ["p000-abc"]
