@@ -330,6 +330,9 @@ MAX_CLUSTERS = 100_000
 """Most clusters a scenario may have after ``count`` expansion: 100,000 clusters of 100–300 MW are 10–30 TW, far
 beyond any grid here; checked before anything is expanded."""
 _UNBOUNDED = ("solver.seed", "solver.highs_options")
+_LIMITS = {"policy.carbon_cap_t": 1e12}
+"""Fields with a larger limit than :data:`MAX_MAGNITUDE`: an emissions cap (tCO2/yr) of 10⁹ or more is a valid
+way to write "no cap" (world emissions are ~4 × 10¹⁰ t)."""
 
 
 def check_cluster_count(data: Any, file: str = "<scenario>") -> None:
@@ -368,10 +371,10 @@ def check_numbers(data: Any, file: str = "<scenario>") -> None:
         if isinstance(x, float) and not math.isfinite(x):
             problems.append((path, f"must be a finite number (got {x!r})"))
         elif isinstance(x, int | float):
-            if abs(x) >= MAX_MAGNITUDE and not (path.startswith("clusters.") and path.endswith(".count")):
-                problems.append(
-                    (path, f"{x:,g} is not a plausible value (magnitudes below {MAX_MAGNITUDE:.0e}); check the unit")
-                )
+            limit = _LIMITS.get(path, MAX_MAGNITUDE)
+            if abs(x) >= limit and not (path.startswith("clusters.") and path.endswith(".count")):
+                msg = f"{x:,g} is not a plausible value (magnitudes below {limit:.0e}); check the unit"
+                problems.append((path, msg))
         elif isinstance(x, dict):
             for k, v in x.items():
                 walk(v, f"{path}.{k}" if path else str(k))

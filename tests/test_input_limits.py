@@ -45,7 +45,6 @@ def _set(data: dict, path: tuple, value) -> dict:
 NUMERIC = [
     ("clusters", 0, "mw"),
     ("policy", "carbon_price"),
-    ("policy", "carbon_cap_t"),
     ("policy", "certificates", "price"),
     ("policy", "certificates", "export_cap_gwh", "ningxia"),
     ("grid", "potential_scale"),
@@ -85,8 +84,10 @@ def test_messages_say_what_is_wrong(tmp_path):
     r = cli("validate", p)
     assert r.exit_code == 2 and "field 'policy.carbon_price': must be a finite number" in r.stderr, r.output
     # ordinary large but plausible values pass
-    ok = scenario_dict(time={"mode": "annual"}, policy={"carbon_cap_t": 5e8}, solver={"seed": 2**31 - 1})
-    assert parse_scenario(ok).policy.carbon_cap_t == 5e8
+    ok = scenario_dict(time={"mode": "annual"}, policy={"carbon_cap_t": 1e9}, solver={"seed": 2**31 - 1})
+    assert parse_scenario(ok).policy.carbon_cap_t == 1e9  # "no cap" written as a huge cap is fine
+    with pytest.raises(ScenarioError, match=r"policy\.carbon_cap_t"):
+        parse_scenario(scenario_dict(policy={"carbon_cap_t": 1e13}))
 
 
 def test_count_of_a_billion_fails_at_once_naming_the_size(tmp_path):
@@ -224,3 +225,56 @@ def test_resume_counts_only_point_files_whose_name_and_id_agree(tmp_path):
     (pts / "p000-abc.json").write_text(json.dumps(rec))
     (pts / "p001-def.json").write_text(json.dumps(rec))  # a copy under another name
     assert list(read_records(tmp_path)) == ["p000-abc"]
+
+
+# --- fuzz: any value anywhere is accepted or refused with a field path, never an exception -------------------
+
+PATHS = [
+    ("name",),
+    ("year",),
+    ("time", "mode"),
+    ("time", "days"),
+    ("sites", "include"),
+    ("sites", "max_mw"),
+    ("clusters",),
+    ("clusters", 0),
+    ("clusters", 0, "id"),
+    ("clusters", 0, "mw"),
+    ("clusters", 0, "count"),
+    ("clusters", 0, "gpus"),
+    ("clusters", 0, "latency_ms"),
+    ("policy", "green_share", "min"),
+    ("policy", "carbon_price"),
+    ("policy", "certificates"),
+    ("grid", "potential_scale"),
+    ("grid", "corridor_capacity_mw"),
+    ("solver", "mip_gap"),
+    ("solver", "time_limit_s"),
+    ("solver", "seed"),
+]
+anything = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**15), 10**15)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=8),
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=6), kids, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(path=st.sampled_from(PATHS), value=anything)
+def test_any_value_anywhere_validates_or_names_a_field(path, value):
+    data = _set(scenario_dict(time={"mode": "annual"}), path, value)
+    try:
+        sc = parse_scenario(data, "s.yaml")
+    except ScenarioError as exc:
+        assert exc.problems and all(loc for loc, _ in exc.problems), exc.problems
+        assert all(msg for _, msg in exc.problems)
+        return
+    dumped = sc.model_dump()
+    # what validates is finite and plausible
+    from optimizer.scenario import check_numbers
+
+    check_numbers(dumped)
