@@ -396,7 +396,11 @@ def output_lock(out: str | Path, flag: str = "--out") -> Iterator[Path]:
     lock = lock_path(out)
     lock.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:  # a read-only parent (map/report into a folder there): the up-front checks decide
+            yield lock
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

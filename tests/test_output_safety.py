@@ -354,3 +354,21 @@ def test_pareto_whose_anchors_fail_keeps_the_earlier_frontier(cli, tmp_path):
     fs = json.loads((out / outputs_mod.FAILED_SUMMARY).read_text())
     assert fs["anchors_ok"] is False and fs["kept_earlier_result"] is True
     assert [row["status"] for row in fs["table"]] == ["infeasible", "infeasible"]
+
+
+def test_out_may_not_hold_the_data_a_scenario_names(tmp_path):
+    from types import SimpleNamespace
+
+    from optimizer.cli import _check_data_inputs
+
+    rs = tmp_path / "myset"
+    rs.mkdir()
+    (rs / "regions.csv").write_text("id\n")
+    prof = tmp_path / "profiles"
+    prof.mkdir()
+    (prof / "wind.csv").write_text("x\n")
+    sc = SimpleNamespace(region_set=str(rs), grid=SimpleNamespace(profiles={"wind": str(prof / "wind.csv")}))
+    for target in (rs, prof):
+        with pytest.raises(safety.OutputRefused, match=r"(holds the input file|is the input).*never replaces"):
+            _check_data_inputs(target, True, sc, [])
+    _check_data_inputs(tmp_path / "new", True, sc, [])  # elsewhere is fine
