@@ -216,6 +216,17 @@ def _write_failure(out_dir: Path, summary: dict, force: bool) -> str:
     return ""
 
 
+def _check_data_inputs(out_dir: Path, force: bool, sc, inputs: list) -> None:
+    """Re-check ``--out`` once the scenario is read: it may not hold the data the scenario names either (a user
+    region-set folder, measured profile files)."""
+    from optimizer.safety import check_out_dir
+
+    data = [sc.region_set] if sc.region_set not in ("china", "us") else []
+    data += [v for v in sc.grid.profiles.values() if isinstance(v, str)]
+    if data:
+        check_out_dir(out_dir, force=force, inputs=[*inputs, *data])
+
+
 def _force_opt() -> object:
     return typer.Option(
         "--force",
@@ -326,13 +337,15 @@ def print_result(res) -> None:
             r.site_id,
             f"{r.facility_mw:,.0f}",
             f"{r.energy_gwh:,.0f}",
-            f"{r.green_share:.1%}",
+            f"{min(r.green_share, 1.0):.1%}" + ("*" if r.green_share > 1.0 + 1e-6 else ""),
             f"{r.quota:.0%}",
             f"{r.grid_gwh:,.0f}",
             f"{r.dedicated_green_gwh:,.0f}",
             f"{r.certificates_gwh:,.0f}",
         )
     out.print(t2)
+    if (s.green_share > 1.0 + 1e-6).any():
+        out.print("[dim]* green supply above the site's energy (over-procurement); the share is shown as 100 %[/]")
     t3 = Table(title=f"annual cost, million {cur}/yr", title_justify="left")
     t3.add_column("term")
     t3.add_column("amount", justify="right")
@@ -343,7 +356,10 @@ def print_result(res) -> None:
     out.print(t3)
     print_gap_table(res.tables["regions"])
     e = res.emissions_t
-    gap = "n/a" if res.mip_gap is None else f"{res.mip_gap:.3%}"
+    from optimizer.outputs import gap_text
+
+    unit = f"million {cur} per year" if res.objective_mode == "cost" else "tCO2 per year"
+    gap = gap_text(res.objective, res.bound, res.mip_gap, unit)
     out.print(
         f"status [bold]{res.status}[/], gap {gap}; emissions {e['location_based'] / 1e6:,.3f} MtCO2/yr location-based, "
         f"{e['market_based'] / 1e6:,.3f} market-based; build {res.timings_s['build']:.1f} s, "
@@ -351,6 +367,18 @@ def print_result(res) -> None:
     )
     for n in res.notes:
         out.print(f"[yellow]note:[/] {n}")
+    if res.status == "time_limit":
+        out.print("[bold yellow]status time_limit: not proven optimal (see the warning above)[/]")
+
+
+def warn_time_limited(res) -> None:
+    """A time-limited plan gets its warning first, on stderr, even with --quiet."""
+    from optimizer.outputs import time_limit_warning
+
+    unit = f"million {res.currency} per year" if res.objective_mode == "cost" else "tCO2 per year"
+    msg = time_limit_warning(res.status, res.objective, res.bound, res.mip_gap, unit)
+    if msg:
+        err.print(f"[bold yellow]warning:[/] {escape(msg)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -390,6 +418,7 @@ def solve(
     def _run():
         sc = load_scenario(scenario)
         state["name"] = sc.name
+        _check_data_inputs(out_dir, force, sc, [scenario, fix])
         plan = _read_plan(fix) if fix else None
         from geodata import load_region_set
 
@@ -412,6 +441,7 @@ def solve(
             )
             say(f"writing results to {out_dir}")
             write_run(res, out_dir, rs, scenario_path=str(scenario), log_src=str(log), maps=not no_maps, force=force)
+        warn_time_limited(res)
         if not quiet:
             print_result(res)
             out.print(f"results written to [bold]{out_dir}[/]")
@@ -640,6 +670,7 @@ def pareto(
 
     def _run():
         sc = load_scenario(scenario)
+        _check_data_inputs(out_dir, force, sc, [scenario])
         with progress_bar(err, quiet) as bar:
             task = bar.add_task(f"pareto {sc.name}", total=points)
 

@@ -68,6 +68,34 @@ def versions() -> dict[str, str]:
     return out
 
 
+NEAR_ZERO_OBJECTIVE = 1e-3
+"""Below this magnitude (in the objective's unit: million currency, or tCO2) a relative MIP gap says nothing (HiGHS
+reports 100 % for an objective of 0): the gap is then reported as an absolute one."""
+
+
+def gap_text(objective, bound, mip_gap, unit: str) -> str:
+    """The MIP gap as shown to a user: relative (``0.500 %``), or absolute (``0.12 tCO2 per year``) when the
+    objective is near zero, or ``n/a``."""
+    ok = all(isinstance(v, int | float) and math.isfinite(v) for v in (objective, bound))
+    if ok and abs(objective) < NEAR_ZERO_OBJECTIVE:
+        return f"{abs(objective - bound):,.4g} {unit} (absolute; the objective is near zero)"
+    if mip_gap is None or not math.isfinite(mip_gap):
+        return "n/a"
+    return f"{mip_gap:.3%}"
+
+
+def time_limit_warning(status: str, objective, bound, mip_gap, unit: str) -> str | None:
+    """The warning a time-limited plan carries everywhere it is shown (terminal, summary, report, maps)."""
+    if status != "time_limit":
+        return None
+    gap = gap_text(objective, bound, mip_gap, unit)
+    return (
+        f"TIME LIMIT: this plan is feasible but NOT proven optimal (status time_limit, gap {gap}); the best "
+        "possible objective may be that much lower. Do not use it as a result: re-run with a longer --time-limit, "
+        "a larger --mip-gap, fewer time slices (time.mode / time.days) or fewer candidate sites."
+    )
+
+
 def build_summary(result) -> dict:
     sc = result.scenario
     tables = result.tables
@@ -76,10 +104,25 @@ def build_summary(result) -> dict:
     sites = tables.get("sites", pd.DataFrame())
     gs = sc.policy.green_share
     green_share = {}
+    over = {}
     if len(sites):
         for r in sites.itertuples(index=False):
             if r.energy_gwh > 1e-9:
-                green_share[r.site_id] = r.green_share
+                # a share is at most 100 %: green supply above a site's energy is over-procurement, listed apart
+                green_share[r.site_id] = min(float(r.green_share), 1.0)
+                if r.green_share > 1.0 + 1e-6:
+                    over[r.site_id] = r.green_share
+    unit = f"million {result.currency} per year" if result.objective_mode == "cost" else "tCO2 per year"
+    obj, bnd = result.objective, result.bound
+    near_zero = obj is not None and math.isfinite(obj) and abs(obj) < NEAR_ZERO_OBJECTIVE
+    quality = {
+        "time_limited": result.status == "time_limit",
+        "gap_basis": "absolute" if near_zero else "relative",
+        "gap_abs": abs(obj - bnd) if obj is not None and bnd is not None else None,
+        "warning": time_limit_warning(result.status, obj, bnd, result.mip_gap, unit),
+    }
+    if over:
+        quality["green_supply_over_energy"] = over
     return _clean(
         {
             "name": sc.name,
@@ -124,6 +167,7 @@ def build_summary(result) -> dict:
             "fixed_plan": result.fixed_plan,
             "diagnosis": result.diagnosis,
             "notes": result.notes,
+            **quality,
         }
     )
 

@@ -269,6 +269,8 @@ def _row(name: str, kind: str, cap: float | None, rec: dict, acct: str) -> dict[
         "emissions_market_t": em.get("market_based"),
         "green_share_min": min(gs.values()) if gs else None,
         "mip_gap": s.get("mip_gap"),
+        "gap_basis": s.get("gap_basis"),  # absolute for a near-zero objective (e.g. a zero-carbon anchor)
+        "gap_abs": s.get("gap_abs"),
         "solve_s": (s.get("timings_s") or {}).get("total"),
         "run_dir": None,
     }

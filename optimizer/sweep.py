@@ -277,6 +277,8 @@ def flat_row(rec: dict, parameter_names: list[str]) -> dict:
         objective=s.get("objective"),
         objective_mode=s.get("objective_mode"),
         mip_gap=s.get("mip_gap"),
+        gap_basis=s.get("gap_basis"),
+        gap_abs=s.get("gap_abs"),
         total_cost=s.get("total_cost"),
         cost_unit=s.get("cost_unit"),
     )
