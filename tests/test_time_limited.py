@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -81,3 +82,24 @@ def test_report_shows_a_near_zero_objectives_gap_as_absolute(tmp_path):
     (d / "summary.json").write_text(json.dumps(summary))
     html = report.build_report(d)
     assert "0.25 tCO2 per year (absolute" in html and "100.000 %" not in html
+
+
+def test_epsilon_points_get_a_gap_below_the_cost_step_and_coincident_points_are_named():
+    import pandas as pd
+
+    from optimizer.pareto import EPS_GAP_FLOOR, coincident_points, epsilon_gap
+
+    # the reported case: 4 points whose costs span 0.5 % -> a step of 0.167 %: a 0.5 % gap lets caps coincide
+    g = epsilon_gap(0.005, 1000.0, 1005.0, 4)
+    assert g == pytest.approx(0.005 / 3 / 4) and g < 0.005
+    assert epsilon_gap(0.005, 1000.0, 1500.0, 4) == 0.005  # a wide frontier keeps the scenario's gap
+    assert epsilon_gap(0.005, 1000.0, 1000.001, 5) == EPS_GAP_FLOOR
+    assert epsilon_gap(0.005, 0.0, 10.0, 4) == 0.005  # no relative step from a zero cost
+    df = pd.DataFrame(
+        {
+            "point": ["p00", "p01", "p02", "p03"],
+            "carbon_t": [100.0, 252_345.0, 252_345.0, 504_690.0],
+            "cost": [1600.0, 1550.0, 1550.0, 1540.0],
+        }
+    )
+    assert coincident_points(df) == [("p01", "p02")]
