@@ -278,3 +278,25 @@ def test_any_value_anywhere_validates_or_names_a_field(path, value):
     from optimizer.scenario import check_numbers
 
     check_numbers(dumped)
+
+
+def test_region_set_csv_numbers_must_be_finite_and_plausible():
+    import pandas as pd
+
+    from geodata import checks
+
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "region_id": ["r"] * 4,
+            "lat": [30.0, 31.0, 32.0, 33.0],
+            "lon": [100.0, 101.0, 102.0, 103.0],
+            "pue": [1.2, "inf", 1.1, 1.2],
+            "max_mw": [300.0, 300.0, 3e9, 300.0],
+            "build_cost_per_mw_yr": [0.5, 0.5, 0.5, float("-inf")],
+        }
+    )
+    issues = {(i.row, i.field): i.message for i in checks.check_sites(df, {"r"}, "sites.csv")}
+    assert "finite" in issues[("b", "pue")] and "finite" in issues[("d", "build_cost_per_mw_yr")]
+    assert "not a plausible value" in issues[("c", "max_mw")]
+    assert not any(row == "a" for row, _ in issues)
