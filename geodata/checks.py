@@ -66,7 +66,7 @@ def _numeric(df: pd.DataFrame, cols, file: str, key: str = "id", allow_negative=
             msg = f"is {vals.iloc[i]:,g}; not a plausible value (magnitudes below {MAX_MAGNITUDE:.0e}), check the unit"
             out.append(DataIssue("error", file, str(df[key].iloc[i]), c, msg))
         if c not in allow_negative:
-            for i in np.flatnonzero((vals < 0).to_numpy()):
+            for i in np.flatnonzero(((vals < 0) & np.isfinite(vals)).to_numpy()):
                 out.append(
                     DataIssue("error", file, str(df[key].iloc[i]), c, f"is negative ({vals.iloc[i]}); must be ≥ 0")
                 )
