@@ -18,15 +18,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
-import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+try:
+    import pandas as pd
+    import typer
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
 
-from geodata.errors import DataError
-from optimizer.errors import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INFEASIBLE, EXIT_TIME_LIMIT, InfeasibleError
-from optimizer.scenario import ScenarioError
+    from geodata.errors import DataError
+    from optimizer.errors import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INFEASIBLE, EXIT_TIME_LIMIT, InfeasibleError
+    from optimizer.scenario import ScenarioError
+except KeyboardInterrupt:  # Ctrl-C during start-up: one line, exit 130, no traceback
+    from optimizer.errors import exit_if_interrupted_at_start
+
+    exit_if_interrupted_at_start()
+    raise
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="gridsite: site GPU clusters where power is cheap and green."

@@ -300,3 +300,33 @@ def test_region_set_csv_numbers_must_be_finite_and_plausible():
     assert "finite" in issues[("b", "pue")] and "finite" in issues[("d", "build_cost_per_mw_yr")]
     assert "not a plausible value" in issues[("c", "max_mw")]
     assert not any(row == "a" for row, _ in issues)
+
+
+@pytest.mark.parametrize("module", ["pyomo.environ", "pandas", "typer"])
+def test_ctrl_c_during_start_up_imports_is_one_line_and_exit_130(module):
+    """A KeyboardInterrupt raised while a slow dependency is imported (as Ctrl-C would) ends the `gridsite`
+    command with one line and exit 130; the interrupt is simulated at a fixed import for a deterministic test."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    code = (
+        "import builtins, sys\n"
+        "sys.argv = ['gridsite', '--help']\n"
+        "real = builtins.__import__\n"
+        "def imp(name, *a, **k):\n"
+        f"    if name == {module!r}:\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = imp\n"
+        "from optimizer.cli import main\n"
+        "main()\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 130, (r.returncode, r.stderr)
+    assert r.stderr.strip() == "gridsite: interrupted while starting; nothing was read or written"
+    # a library user still gets the exception
+    lib = code.replace("sys.argv = ['gridsite', '--help']", "sys.argv = ['script.py']")
+    r = subprocess.run([sys.executable, "-c", lib], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode != 130 and "KeyboardInterrupt" in r.stderr
