@@ -40,6 +40,11 @@ SITE_COLUMNS = {"lat": True, "lon": True, "pue": True, "max_mw": True, "build_co
 CORRIDOR_COLUMNS = {"capacity_mw": True, "length_km": True, "loss_fraction": True, "wheeling_per_mwh": True}
 
 
+MAX_MAGNITUDE = 1e9
+"""Numeric fields of a region set must be finite and below this in magnitude (a price of 10⁹ per MWh is a unit
+mistake)."""
+
+
 def _missing_columns(df: pd.DataFrame, cols, file: str) -> list[DataIssue]:
     return [DataIssue("error", file, "", c, "required column is missing") for c in cols if c not in df.columns]
 
@@ -59,8 +64,14 @@ def _numeric(df: pd.DataFrame, cols, file: str, key: str = "id", allow_negative=
             out.append(
                 DataIssue("error", file, str(df[key].iloc[i]), c, f"is missing or not a number ({df[c].iloc[i]!r})")
             )
+        for i in np.flatnonzero((vals.notna() & ~np.isfinite(vals)).to_numpy()):
+            msg = f"is {vals.iloc[i]}; a finite number is needed"
+            out.append(DataIssue("error", file, str(df[key].iloc[i]), c, msg))
+        for i in np.flatnonzero((np.isfinite(vals) & (vals.abs() >= MAX_MAGNITUDE)).to_numpy()):
+            msg = f"is {vals.iloc[i]:,g}; not a plausible value (magnitudes below {MAX_MAGNITUDE:.0e}), check the unit"
+            out.append(DataIssue("error", file, str(df[key].iloc[i]), c, msg))
         if c not in allow_negative:
-            for i in np.flatnonzero((vals < 0).to_numpy()):
+            for i in np.flatnonzero(((vals < 0) & np.isfinite(vals)).to_numpy()):
                 out.append(
                     DataIssue("error", file, str(df[key].iloc[i]), c, f"is negative ({vals.iloc[i]}); must be ≥ 0")
                 )

@@ -600,7 +600,9 @@ def _titles(summary: Mapping[str, Any], region_set: RegionSet, lang: str) -> tup
     year = summary.get("year")
     title = f"{name} — {area_txt}" + (f" {year}" if year not in (None, "") else "")
     status = str(summary.get("status") or "")
-    if status and status != "optimal":
+    if status == "time_limit":
+        title += " [TIME LIMIT: not proven optimal]"
+    elif status and status != "optimal":
         title += f" [{status}]"
     currency = str(summary.get("currency") or region_set.currency or "")
 

@@ -85,6 +85,7 @@ th { background: var(--bg); font-weight: 600; white-space: nowrap; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { font-weight: 600; border-top: 2px solid #9aa4ad; }
 tr.bad td { background: #fdecea; } tr.dim td { color: #8a949d; }
+.banner { background: #fdecea; border-left: 4px solid #b3261e; padding: 8px 12px; }
 .gap { color: #a50f15; font-weight: 600; }
 table.kv th { text-align: left; background: none; color: var(--muted); font-weight: normal; }
 figure { margin: 8px 0; }
@@ -395,6 +396,14 @@ def _money_unit(summary: Mapping[str, Any]) -> str:
     return str(summary.get("cost_unit") or f"million {_currency(summary)} per year".replace("  ", " "))
 
 
+def _gap(summary: Mapping[str, Any]) -> str:
+    """The MIP gap, absolute when the run says a relative one is meaningless (objective near zero)."""
+    if summary.get("gap_basis") == "absolute" and _f(summary.get("gap_abs")) is not None:
+        unit = summary.get("objective_unit") or ""
+        return f"{_f(summary.get('gap_abs')):,.4g} {unit} (absolute; the objective is near zero)"
+    return _pct(summary.get("mip_gap"), 3)
+
+
 def _objective_text(summary: Mapping[str, Any]) -> str:
     obj = summary.get("objective")
     if obj is None:
@@ -448,6 +457,12 @@ def _run_header(page: _Page, summary: Mapping[str, Any], manifest: Mapping[str, 
     )
     cur = _currency(summary)
     parts: list[str] = []
+    if status == "time_limit" and summary.get("objective") is not None:
+        warning = summary.get("warning") or (
+            "TIME LIMIT: this plan is feasible but NOT proven optimal; do not use it as a result before re-running "
+            "with a longer time limit."
+        )
+        parts.append(f'<p class="banner bad"><strong>{_e(warning)}</strong></p>')
     if summary.get("message"):
         parts.append(f"<p><strong>{_e(summary['message'])}</strong></p>")
     em = summary.get("emissions_t") or {}
@@ -470,7 +485,7 @@ def _run_header(page: _Page, summary: Mapping[str, Any], manifest: Mapping[str, 
         if demand.get("clusters") is not None:
             cards.append(("clusters placed", f"{_value(demand.get('placed'))} of {_value(demand.get('clusters'))}"))
         if gs:
-            cards.append(("lowest site green share", _pct(min(gs))))
+            cards.append(("lowest site green share", _pct(min(min(gs), 1.0))))
         parts.append(_cards(cards))
     details: list[tuple[str, str]] = [
         ("Scenario", _e(name)),
@@ -481,8 +496,8 @@ def _run_header(page: _Page, summary: Mapping[str, Any], manifest: Mapping[str, 
     if summary.get("objective") is not None:
         details += [
             ("Objective", _e(_objective_text(summary))),
-            ("Best bound", _e(_num(summary.get("bound"), 2))),
-            ("MIP gap", _e(_pct(summary.get("mip_gap"), 3))),
+            ("Best bound (a limit on the optimum, not a plan)", _e(_num(summary.get("bound"), 2))),
+            ("MIP gap", _e(_gap(summary))),
             ("Money", _e(f"{_money_unit(summary)} (all cost figures)")),
         ]
     slices = summary.get("time") or {}
@@ -675,6 +690,7 @@ def _sites_section(page: _Page, tables: dict[str, pd.DataFrame], summary: Mappin
         )
         parts.append(page.figure(fig, height=400))
         met = s["green_share"].fillna(0) + 1e-6 >= s["quota"].fillna(0)
+        s = s.assign(green_share=s["green_share"].clip(upper=1.0))  # a share never shows above 100 %
         cols = [
             _Col("site_id", "site", "text"),
             _Col("region_id", "region", "text"),

@@ -7,9 +7,15 @@ Python API::
     result.tables["assignments"]
 """
 
-from optimizer.errors import Diagnosis, InfeasibleError
-from optimizer.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
-from optimizer.solve import Result, TimeLimitError, solve, solve_file
+try:
+    from optimizer.errors import Diagnosis, InfeasibleError
+    from optimizer.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
+    from optimizer.solve import Result, TimeLimitError, solve, solve_file
+except KeyboardInterrupt:  # Ctrl-C while the (slow) imports run: one line from the CLI, not a traceback
+    from optimizer.errors import exit_if_interrupted_at_start
+
+    exit_if_interrupted_at_start()
+    raise
 
 __all__ = [
     "Diagnosis",

@@ -18,15 +18,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
-import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+try:
+    import pandas as pd
+    import typer
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
 
-from geodata.errors import DataError
-from optimizer.errors import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INFEASIBLE, EXIT_TIME_LIMIT, InfeasibleError
-from optimizer.scenario import ScenarioError
+    from geodata.errors import DataError
+    from optimizer.errors import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INFEASIBLE, EXIT_TIME_LIMIT, InfeasibleError
+    from optimizer.scenario import ScenarioError
+except KeyboardInterrupt:  # Ctrl-C during start-up: one line, exit 130, no traceback
+    from optimizer.errors import exit_if_interrupted_at_start
+
+    exit_if_interrupted_at_start()
+    raise
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="gridsite: site GPU clusters where power is cheap and green."
@@ -90,6 +96,9 @@ def _exit_if_stuck_in_solver(grace_s: float = 1.5):
                     highlight=False,
                 )
                 err.file.flush()
+                safety = sys.modules.get("optimizer.safety")
+                if safety is not None:
+                    safety.drop_lock_files()
                 os._exit(128 + sig)
 
     watcher = threading.Thread(target=watch, name="gridsite-signal-watch", daemon=True)
@@ -105,15 +114,28 @@ def _exit_if_stuck_in_solver(grace_s: float = 1.5):
 
 
 def guarded(
-    fn: Callable[[], int | None], out_dir: Path | None = None, scenario_name: str | Callable[[], str] = ""
+    fn: Callable[[], int | None],
+    out_dir: Path | None = None,
+    scenario_name: str | Callable[[], str] = "",
+    *,
+    check: Callable[[], object] | None = None,
+    lock: Path | None = None,
+    force: bool = False,
 ) -> None:
     """Run ``fn`` mapping every known failure to its exit code, with no traceback.
 
     SIGTERM is turned into KeyboardInterrupt (like Ctrl-C): the output folder is then left as it was (see
     :func:`optimizer.outputs.atomic_dir`) and the exit code is 128 + the signal number. ``scenario_name`` may be
     a callable, read when a failure summary is written (the name is known only once the file is loaded).
+
+    ``check`` runs first (the up-front output path checks of :mod:`optimizer.safety`, exit 2 before any work);
+    then the folder ``lock`` is held (:func:`optimizer.safety.output_lock`) until ``fn`` and any failure summary
+    written into ``out_dir`` (exit 3/4; ``force`` as given on the command line) are done.
     """
+    from contextlib import ExitStack
+
     got: dict[str, int] = {}
+    stack = ExitStack()
 
     def _term(signum, _frame):
         got["signal"] = signum
@@ -127,14 +149,18 @@ def guarded(
     try:
         with warnings.catch_warnings(), _exit_if_stuck_in_solver():
             warnings.simplefilter("default")
+            if check is not None:
+                check()
+            if lock is not None:
+                from optimizer.safety import output_lock
+
+                stack.enter_context(output_lock(lock))
             code = fn()
     except (ScenarioError, DataError) as exc:
         _fail(EXIT_BAD_INPUT, str(exc))
     except InfeasibleError as exc:
         iis = getattr(exc, "iis", None)
         if out_dir is not None:
-            from optimizer.outputs import write_failure
-
             summary = {
                 "name": _name(),
                 "status": "infeasible",
@@ -145,12 +171,14 @@ def guarded(
                 summary["diagnosis_method"] = exc.method
             if iis is not None:
                 summary["iis"] = iis
-            write_failure(out_dir, summary)
+            kept = _write_failure(out_dir, summary, force)
         msg = f"infeasible: {exc}"
         if iis is not None:
             from optimizer.diagnose import format_iis
 
             msg += "\n" + format_iis(iis)
+        if out_dir is not None and kept:
+            msg += "\n" + kept
         _fail(EXIT_INFEASIBLE, msg)
     except KeyboardInterrupt:
         sig = got.get("signal", signal.SIGINT)
@@ -164,33 +192,99 @@ def guarded(
         from optimizer.solve import TimeLimitError
 
         if isinstance(exc, TimeLimitError):
+            kept = ""
             if out_dir is not None:
-                from optimizer.outputs import write_failure
-
-                write_failure(out_dir, {"name": _name(), "status": "time_limit", "message": str(exc)})
-            _fail(EXIT_TIME_LIMIT, str(exc))
+                kept = _write_failure(out_dir, {"name": _name(), "status": "time_limit", "message": str(exc)}, force)
+            _fail(EXIT_TIME_LIMIT, str(exc) + (f"\n{kept}" if kept else ""))
         _fail(EXIT_ERROR, f"{type(exc).__name__}: {exc}")
     finally:
+        stack.close()
         if in_main:
             signal.signal(signal.SIGTERM, old if old is not None else signal.SIG_DFL)
     if code:
         raise typer.Exit(code)
 
 
+def _write_failure(out_dir: Path, summary: dict, force: bool) -> str:
+    """Write the summary of a failed run (exit 3/4); returns a line for the terminal when the earlier complete
+    result in ``out_dir`` was kept (the summary then goes beside it as ``failed-summary.json``), else ''."""
+    from optimizer.outputs import FAILED_SUMMARY, write_failure
+
+    try:
+        path = write_failure(out_dir, summary, force=force)
+    except (ScenarioError, OSError) as exc:
+        return f"the failure summary was not written: {exc}"
+    if path.name == FAILED_SUMMARY:
+        return (
+            f"the earlier result in {out_dir} was kept unchanged; this run's summary is {path} "
+            "(replaced by the next successful run)"
+        )
+    return ""
+
+
+def _check_data_inputs(out_dir: Path, force: bool, sc, inputs: list) -> None:
+    """Re-check ``--out`` once the scenario is read: it may not hold the data the scenario names either (a user
+    region-set folder, measured profile files)."""
+    from optimizer.safety import check_out_dir
+
+    data = [sc.region_set] if sc.region_set not in ("china", "us") else []
+    data += [v for v in sc.grid.profiles.values() if isinstance(v, str)]
+    if data:
+        check_out_dir(out_dir, force=force, inputs=[*inputs, *data])
+
+
+def _force_opt() -> object:
+    return typer.Option(
+        "--force",
+        help="Replace --out even if it is a non-empty folder gridsite did not write (never '.', the current "
+        "folder or a folder holding it, the scenario's folder, home or '/')",
+    )
+
+
+MAX_TIME_LIMIT_S = 30 * 86_400.0
+"""Longest --time-limit accepted (30 days); longer is a unit mistake."""
+MAX_PARETO_POINTS = 1_000
+"""Most Pareto points per run (each is a full solve)."""
+
+
+def _check_solver_options(time_limit: float | None, mip_gap: float | None) -> None:
+    """``--mip-gap`` in [0, 1) and ``--time-limit`` in (0, 30 days], finite (exit 2 naming the option)."""
+    import math
+
+    problems = []
+    if mip_gap is not None and not (math.isfinite(mip_gap) and 0.0 <= mip_gap < 1.0):
+        problems.append(("--mip-gap", f"must be a relative gap in [0, 1), e.g. 0.005 (got {mip_gap!r})"))
+    if time_limit is not None and not (math.isfinite(time_limit) and 0.0 < time_limit <= MAX_TIME_LIMIT_S):
+        problems.append(
+            ("--time-limit", f"must be seconds, above 0 and at most {MAX_TIME_LIMIT_S:,.0f} (got {time_limit!r})")
+        )
+    if problems:
+        raise ScenarioError("command line", problems)
+
+
 def _read_plan(path: Path) -> dict[str, str]:
     if not path.exists():
         raise ScenarioError(str(path), [("", "plan file not found")])
+    if path.is_dir():
+        raise ScenarioError(str(path), [("", "is a folder; a CSV file cluster_id,site_id is expected")])
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except Exception as exc:
         raise ScenarioError(str(path), [("", f"cannot be read as CSV: {exc}")]) from None
-    missing = [c for c in ("cluster_id", "site_id") if c not in df.columns]
+    missing = [c for c in ("cluster_id", "site_id") if c not in df.columns.str.strip()]
     if missing:
         raise ScenarioError(str(path), [(missing[0], "required column is missing (columns: cluster_id, site_id)")])
-    dup = df.cluster_id[df.cluster_id.duplicated()]
+    df.columns = df.columns.str.strip()
+    ids = df.cluster_id.str.strip()
+    if (ids == "").any():
+        row = int((ids == "").to_numpy().nonzero()[0][0]) + 2
+        raise ScenarioError(str(path), [("cluster_id", f"line {row}: empty cluster id")])
+    dup = ids[ids.duplicated()]
     if len(dup):
-        raise ScenarioError(str(path), [("cluster_id", f"cluster '{dup.iloc[0]}' appears twice")])
-    return dict(zip(df.cluster_id.str.strip(), df.site_id.str.strip(), strict=True))
+        raise ScenarioError(
+            str(path), [("cluster_id", f"cluster '{dup.iloc[0]}' appears twice (ids are compared without spaces)")]
+        )
+    return dict(zip(ids, df.site_id.str.strip(), strict=True))
 
 
 def print_gap_table(regions: pd.DataFrame, top: int = 12) -> None:
@@ -252,13 +346,15 @@ def print_result(res) -> None:
             f"{r.facility_design_mw:,.0f}",
             f"{r.facility_mw:,.0f}",
             f"{r.energy_gwh:,.0f}",
-            f"{r.green_share:.1%}",
+            f"{min(r.green_share, 1.0):.1%}" + ("*" if r.green_share > 1.0 + 1e-6 else ""),
             f"{r.quota:.0%}",
             f"{r.grid_gwh:,.0f}",
             f"{r.dedicated_green_gwh:,.0f}",
             f"{r.certificates_gwh:,.0f}",
         )
     out.print(t2)
+    if (s.green_share > 1.0 + 1e-6).any():
+        out.print("[dim]* green supply above the site's energy (over-procurement); the share is shown as 100 %[/]")
     t3 = Table(title=f"annual cost, million {cur}/yr", title_justify="left")
     t3.add_column("term")
     t3.add_column("amount", justify="right")
@@ -269,7 +365,10 @@ def print_result(res) -> None:
     out.print(t3)
     print_gap_table(res.tables["regions"])
     e = res.emissions_t
-    gap = "n/a" if res.mip_gap is None else f"{res.mip_gap:.3%}"
+    from optimizer.outputs import gap_text
+
+    unit = f"million {cur} per year" if res.objective_mode == "cost" else "tCO2 per year"
+    gap = gap_text(res.objective, res.bound, res.mip_gap, unit)
     out.print(
         f"status [bold]{res.status}[/], gap {gap}; emissions {e['location_based'] / 1e6:,.3f} MtCO2/yr location-based, "
         f"{e['market_based'] / 1e6:,.3f} market-based; build {res.timings_s['build']:.1f} s, "
@@ -277,6 +376,18 @@ def print_result(res) -> None:
     )
     for n in res.notes:
         out.print(f"[yellow]note:[/] {n}")
+    if res.status == "time_limit":
+        out.print("[bold yellow]status time_limit: not proven optimal (see the warning above)[/]")
+
+
+def warn_time_limited(res) -> None:
+    """A time-limited plan gets its warning first, on stderr, even with --quiet."""
+    from optimizer.outputs import time_limit_warning
+
+    unit = f"million {res.currency} per year" if res.objective_mode == "cost" else "tCO2 per year"
+    msg = time_limit_warning(res.status, res.objective, res.bound, res.mip_gap, unit)
+    if msg:
+        err.print(f"[bold yellow]warning:[/] {escape(msg)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -294,6 +405,7 @@ def solve(
         bool, typer.Option("--iis", help="When infeasible, also report HiGHS's irreducible infeasible subset")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    force: Annotated[bool, _force_opt()] = False,
 ) -> None:
     """Place the scenario's clusters at least cost (or carbon) and write the results to --out."""
     from optimizer.outputs import write_run
@@ -302,9 +414,20 @@ def solve(
 
     state = {"name": ""}
 
+    def _check():
+        from optimizer.safety import OutputRefused, check_out_dir, check_out_file
+
+        _check_solver_options(time_limit, mip_gap)
+        res = check_out_dir(out_dir, force=force, inputs=[scenario, fix])
+        if write_lp is not None:
+            if Path(os.path.abspath(write_lp)).is_relative_to(res):
+                raise OutputRefused(write_lp, "--write-lp", f"is inside --out {out_dir}, which is replaced by the run")
+            check_out_file(write_lp, "--write-lp", inputs=[scenario, fix])
+
     def _run():
         sc = load_scenario(scenario)
         state["name"] = sc.name
+        _check_data_inputs(out_dir, force, sc, [scenario, fix])
         plan = _read_plan(fix) if fix else None
         from geodata import load_region_set
 
@@ -326,13 +449,14 @@ def solve(
                 iis=iis,
             )
             say(f"writing results to {out_dir}")
-            write_run(res, out_dir, rs, scenario_path=str(scenario), log_src=str(log), maps=not no_maps)
+            write_run(res, out_dir, rs, scenario_path=str(scenario), log_src=str(log), maps=not no_maps, force=force)
+        warn_time_limited(res)
         if not quiet:
             print_result(res)
             out.print(f"results written to [bold]{out_dir}[/]")
         return 0
 
-    guarded(_run, out_dir, lambda: state["name"])
+    guarded(_run, out_dir, lambda: state["name"], check=_check, lock=out_dir, force=force)
 
 
 @app.command()
@@ -468,6 +592,12 @@ def data_show(
     from geodata import load_region_set
     from geodata.regionset import TABLES
 
+    def _check():
+        if csv is not None:
+            from optimizer.safety import check_out_file
+
+            check_out_file(csv, "--csv")
+
     def _run():
         set_name, _, table = name.partition("/")
         table = table or "regions"
@@ -492,7 +622,7 @@ def data_show(
         out.print(t)
         return 0
 
-    guarded(_run)
+    guarded(_run, check=_check)
 
 
 @app.command("map")
@@ -522,6 +652,9 @@ def map_cmd(
             )
         if lang not in ("en", "zh"):
             raise ScenarioError("command line", [("--lang", f"'{lang}' is not one of en, zh")])
+        from optimizer.safety import check_run_folder
+
+        check_run_folder(run_dir)
         if not (run_dir / "summary.json").exists():
             raise ScenarioError(str(run_dir), [("", "not a finished run folder (no summary.json)")])
         tables, summary = maps.read_run(run_dir)
@@ -545,7 +678,7 @@ def map_cmd(
             out.print(f"wrote {p}")
         return 0
 
-    guarded(_run)
+    guarded(_run, lock=run_dir if run_dir.is_dir() else None)
 
 
 @app.command()
@@ -563,6 +696,7 @@ def pareto(
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds per point solve")] = None,
     mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative gap per point solve")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    force: Annotated[bool, _force_opt()] = False,
 ) -> None:
     """Cost–carbon Pareto frontier (ε-constraint): min-cost, min-carbon, then N−2 carbon-capped cost solves."""
     from optimizer.errors import EXIT_INFEASIBLE
@@ -572,6 +706,7 @@ def pareto(
 
     def _run():
         sc = load_scenario(scenario)
+        _check_data_inputs(out_dir, force, sc, [scenario])
         with progress_bar(err, quiet) as bar:
             task = bar.add_task(f"pareto {sc.name}", total=points)
 
@@ -591,6 +726,7 @@ def pareto(
                 time_limit_s=time_limit,
                 mip_gap=mip_gap,
                 on_point=_point,
+                force=force,
             )
         if not quiet:
             t = Table(title=f"{sc.name}: cost–carbon frontier ({res.accounting.replace('_', '-')})")
@@ -610,11 +746,30 @@ def pareto(
                 out.print(f"[yellow]note:[/] {n}")
             out.print(f"{points} points in {res.wall_s:.1f} s; results written to [bold]{out_dir}[/]")
         if not res.anchors_ok and (res.table.status == "infeasible").any():
-            err.print("[bold red]error:[/] infeasible: the scenario has no feasible placement (see pareto.csv)")
+            where = (
+                f"the earlier result in {out_dir} was kept unchanged; this run's summary is {res.kept_earlier}"
+                if res.kept_earlier is not None
+                else "see pareto.csv"
+            )
+            err.print(
+                f"[bold red]error:[/] infeasible: the scenario has no feasible placement ({escape(where)})",
+                highlight=False,
+                soft_wrap=True,
+            )
             return EXIT_INFEASIBLE
         return 0
 
-    guarded(_run)
+    def _check():
+        from optimizer.safety import check_out_dir
+
+        _check_solver_options(time_limit, mip_gap)
+        if not 2 <= points <= MAX_PARETO_POINTS:
+            raise ScenarioError(
+                "command line", [("--points", f"must be 2 to {MAX_PARETO_POINTS:,} (the two anchors), got {points:,}")]
+            )
+        check_out_dir(out_dir, force=force, inputs=[scenario])
+
+    guarded(_run, check=_check, lock=out_dir, force=force)
 
 
 @app.command()
@@ -630,13 +785,26 @@ def sweep(
     resume: Annotated[bool, typer.Option("--resume", help="Skip points already done in --out")] = False,
     run_dirs: Annotated[bool, typer.Option("--run-dirs", help="Also write a full run folder per point")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into --out even if it is a non-empty folder gridsite did not write (files are added, none "
+            "removed; never '.', the current folder or a folder holding it or the sweep's files)",
+        ),
+    ] = False,
 ) -> None:
     """Solve every point of a policy sweep (in parallel on Dask) into sweep.parquet / sweep.csv."""
+    from optimizer.safety import check_out_dir
     from optimizer.sweep import progress_bar, run_sweep
     from optimizer.sweepfile import check_against_region_set, load_sweep
 
+    def _check():
+        check_out_dir(out_dir, force=force, inputs=[sweep_file], accept=("sweep",), writes_into=True)
+
     def _run():
         sw = load_sweep(sweep_file)
+        check_out_dir(out_dir, force=force, inputs=[sweep_file, sw.base_file], accept=("sweep",), writes_into=True)
         check_against_region_set(sw)
         with progress_bar(err, quiet) as bar:
             task = bar.add_task(f"sweep {sw.spec.name}", total=len(sw.points))
@@ -662,6 +830,7 @@ def sweep(
                     run_dirs=run_dirs,
                     on_start=_start,
                     on_point=_point,
+                    force=force,
                 )
             except KeyboardInterrupt:
                 _fail(130, f"interrupted; finished points are kept in {out_dir}/points (continue with --resume)")
@@ -674,7 +843,7 @@ def sweep(
             )
         return 0
 
-    guarded(_run)
+    guarded(_run, check=_check, lock=out_dir)
 
 
 @app.command()
@@ -685,6 +854,9 @@ def report(
         bool, typer.Option("--points", help="Sweep/Pareto: also write a report in every point's run folder")
     ] = False,
     lang: Annotated[str, typer.Option("--lang", help="Map labels: en | zh")] = "en",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --out file even if it is not a report gridsite wrote")
+    ] = False,
 ) -> None:
     """Write a self-contained report.html: maps, costs, emissions, green shares, regional gaps (sweep/Pareto:
     frontier and parameter charts)."""
@@ -693,6 +865,11 @@ def report(
     def _run():
         if lang not in ("en", "zh"):
             raise ScenarioError("command line", [("--lang", f"'{lang}' is not one of en, zh")])
+        from optimizer.safety import REPORT_SIGNATURE, check_out_file, check_run_folder
+
+        check_run_folder(run_dir)
+        target = out_file if out_file is not None else run_dir / "report.html"
+        check_out_file(target, "report --out", force=force, signature=REPORT_SIGNATURE)
         try:
             p = write_report(run_dir, out_file, lang=lang, points=points)
         except FileNotFoundError as exc:
@@ -700,7 +877,7 @@ def report(
         out.print(f"wrote {p}")
         return 0
 
-    guarded(_run)
+    guarded(_run, lock=run_dir if run_dir.is_dir() else None)
 
 
 def main() -> None:

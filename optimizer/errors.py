@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 
 EXIT_OK = 0
@@ -41,3 +43,19 @@ class InfeasibleError(Exception):
     def __str__(self) -> str:
         lines = [self.summary] + [f"  - {d.message}" for d in self.diagnosis]
         return "\n".join(lines)
+
+
+def started_as_cli() -> bool:
+    """True when this process is the ``gridsite`` command (console script or ``python -m optimizer.cli``)."""
+    first = sys.argv[0] if sys.argv else ""
+    name = os.path.basename(first).removesuffix(".exe")
+    return name == "gridsite" or first == "-m" or first.endswith(os.path.join("optimizer", "cli.py"))
+
+
+def exit_if_interrupted_at_start() -> None:
+    """In an ``except KeyboardInterrupt`` around start-up imports: the ``gridsite`` command ends with one line and
+    exit 130 instead of a traceback (nothing has been read or written yet); a library user gets the exception."""
+    if started_as_cli():
+        sys.stderr.write("gridsite: interrupted while starting; nothing was read or written\n")
+        sys.stderr.flush()
+        raise SystemExit(130)

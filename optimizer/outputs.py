@@ -1,9 +1,12 @@
-"""Output files of a run, written atomically (DESIGN.md §3).
+"""Output files of a run, written atomically.
 
-Files are first written into a hidden sibling folder ``.DIR.partial-<pid>``; only when every file is there does
-the folder replace ``DIR`` (the old one is moved aside and removed). An interrupted run (Ctrl-C, SIGTERM) removes
-the partial folder and leaves ``DIR`` untouched; a run killed outright leaves only the hidden partial folder with an
-``INCOMPLETE`` marker, never a half-written file under a final name (see :func:`atomic_dir`).
+Only folders that may be replaced are written (see :mod:`optimizer.safety`: missing, empty or earlier gridsite
+outputs; foreign folders only with ``force``). Every output folder gets the marker file
+:data:`optimizer.safety.MARKER`. Files are first written into a hidden sibling folder ``.DIR.partial-<pid>``;
+only when every file is there does the folder replace ``DIR`` (the old one is moved aside and removed). An
+interrupted run (Ctrl-C, SIGTERM) removes the partial folder and leaves ``DIR`` untouched; a run killed outright
+leaves only the hidden partial folder with an ``INCOMPLETE`` marker, never a half-written file under a final name
+(see :func:`atomic_dir`).
 """
 
 from __future__ import annotations
@@ -65,6 +68,34 @@ def versions() -> dict[str, str]:
     return out
 
 
+NEAR_ZERO_OBJECTIVE = 1e-3
+"""Below this magnitude (in the objective's unit: million currency, or tCO2) a relative MIP gap says nothing (HiGHS
+reports 100 % for an objective of 0): the gap is then reported as an absolute one."""
+
+
+def gap_text(objective, bound, mip_gap, unit: str) -> str:
+    """The MIP gap as shown to a user: relative (``0.500 %``), or absolute (``0.12 tCO2 per year``) when the
+    objective is near zero, or ``n/a``."""
+    ok = all(isinstance(v, int | float) and math.isfinite(v) for v in (objective, bound))
+    if ok and abs(objective) < NEAR_ZERO_OBJECTIVE:
+        return f"{abs(objective - bound):,.4g} {unit} (absolute; the objective is near zero)"
+    if mip_gap is None or not math.isfinite(mip_gap):
+        return "n/a"
+    return f"{mip_gap:.3%}"
+
+
+def time_limit_warning(status: str, objective, bound, mip_gap, unit: str) -> str | None:
+    """The warning a time-limited plan carries everywhere it is shown (terminal, summary, report, maps)."""
+    if status != "time_limit":
+        return None
+    gap = gap_text(objective, bound, mip_gap, unit)
+    return (
+        f"TIME LIMIT: this plan is feasible but NOT proven optimal (status time_limit, gap {gap}); the best "
+        "possible objective may be that much lower. Do not use it as a result: re-run with a longer --time-limit, "
+        "a larger --mip-gap, fewer time slices (time.mode / time.days) or fewer candidate sites."
+    )
+
+
 def build_summary(result) -> dict:
     sc = result.scenario
     tables = result.tables
@@ -73,10 +104,25 @@ def build_summary(result) -> dict:
     sites = tables.get("sites", pd.DataFrame())
     gs = sc.policy.green_share
     green_share = {}
+    over = {}
     if len(sites):
         for r in sites.itertuples(index=False):
             if r.energy_gwh > 1e-9:
-                green_share[r.site_id] = r.green_share
+                # a share is at most 100 %: green supply above a site's energy is over-procurement, listed apart
+                green_share[r.site_id] = min(float(r.green_share), 1.0)
+                if r.green_share > 1.0 + 1e-6:
+                    over[r.site_id] = r.green_share
+    unit = f"million {result.currency} per year" if result.objective_mode == "cost" else "tCO2 per year"
+    obj, bnd = result.objective, result.bound
+    near_zero = obj is not None and math.isfinite(obj) and abs(obj) < NEAR_ZERO_OBJECTIVE
+    quality = {
+        "time_limited": result.status == "time_limit",
+        "gap_basis": "absolute" if near_zero else "relative",
+        "gap_abs": abs(obj - bnd) if obj is not None and bnd is not None else None,
+        "warning": time_limit_warning(result.status, obj, bnd, result.mip_gap, unit),
+    }
+    if over:
+        quality["green_supply_over_energy"] = over
     return _clean(
         {
             "name": sc.name,
@@ -125,6 +171,7 @@ def build_summary(result) -> dict:
             "fixed_plan": result.fixed_plan,
             "diagnosis": result.diagnosis,
             "notes": result.notes,
+            **quality,
         }
     )
 
@@ -259,9 +306,21 @@ def _signals_deferred():
             signal.raise_signal(sig)
 
 
+_ABANDONED: set[Path] = set()
+
+
+def abandon(tmp: Path) -> None:
+    """Inside :func:`atomic_dir`: drop the new folder at the end of the block and keep ``DIR`` as it is."""
+    _ABANDONED.add(Path(tmp))
+
+
 @contextmanager
-def atomic_dir(out: str | Path):
+def atomic_dir(out: str | Path, *, force: bool = False, kind: str = "run", accept: tuple[str, ...] | None = None):
     """Yield a temporary folder that replaces ``out`` only if the block finishes without an exception.
+
+    ``out`` is first checked with :func:`optimizer.safety.check_out_dir` (``force`` lets a foreign non-empty folder
+    be replaced; the current folder, its ancestors, root and home never are); the new folder gets the marker
+    :data:`optimizer.safety.MARKER` of kind ``kind``. A block that calls :func:`abandon` leaves ``DIR`` as it was.
 
     The temporary folder ``.DIR.partial-<pid>`` carries an ``INCOMPLETE`` marker from its first moment until the
     swap. On an exception (including Ctrl-C / SIGTERM) it is removed and ``DIR`` is left as it was; a process
@@ -269,7 +328,9 @@ def atomic_dir(out: str | Path):
     swap (old ``DIR`` aside, new one in) runs with SIGINT/SIGTERM deferred, so no interruption can fall between
     the two renames: ``DIR`` is always either the previous complete result or the new complete one.
     """
-    out = Path(out).resolve()
+    from optimizer.safety import check_out_dir, write_marker
+
+    out = check_out_dir(out, force=force, accept=accept or ("run", "failed", "pareto"))
     out.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(out)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -281,12 +342,18 @@ def atomic_dir(out: str | Path):
         f"{out.name}; not a result, safe to delete\n",
         encoding="utf-8",
     )
+    write_marker(tmp, kind)
     try:
         yield tmp
     except BaseException:
         # leave nothing that looks like a result: the partial folder is removed
+        _ABANDONED.discard(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if tmp in _ABANDONED:
+        _ABANDONED.discard(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     try:
         with _signals_deferred():  # a held signal is delivered on leaving the block, after the swap
@@ -336,9 +403,10 @@ def write_run(
     log_src: str | None = None,
     maps: bool = True,
     warn=None,
+    force: bool = False,
 ) -> Path:
     """Write every output file of a solved run into ``out`` atomically; returns the folder."""
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, force=force, kind="run") as tmp:
         write_tables(result, tmp)
         write_json(tmp / "summary.json", build_summary(result))
         write_geojson(result, region_set, tmp)
@@ -359,7 +427,26 @@ def draw_maps(result, region_set, folder: Path, warn=None) -> None:
     maps.interactive_map(region_set, tables, summary, folder / "siting_map.html")
 
 
-def write_failure(out: str | Path, summary: dict) -> None:
-    """An infeasible/failed run still leaves a summary.json (status + diagnosis) and nothing else."""
-    with atomic_dir(out) as tmp:
+FAILED_SUMMARY = "failed-summary.json"
+
+
+def write_failure(out: str | Path, summary: dict, force: bool = False) -> Path:
+    """An infeasible/failed run (exit 3 or 4) leaves its summary (status + diagnosis); returns the file written.
+
+    When ``out`` is missing, empty or holds an earlier failure, it is replaced by a folder with ``summary.json``
+    alone. When it holds a complete earlier result (or, with ``force``, foreign files), nothing is removed: the
+    summary is written beside them as ``failed-summary.json`` and the earlier result stays in place.
+    """
+    from optimizer.safety import holds_complete_result, output_kind
+
+    folder = Path(out)
+    keep = folder.is_dir() and any(folder.iterdir()) and (holds_complete_result(folder) or output_kind(folder) is None)
+    if keep:
+        target = folder / FAILED_SUMMARY
+        part = folder / f".{FAILED_SUMMARY}.partial-{os.getpid()}"
+        write_json(part, {**summary, "kept_earlier_result": True})
+        os.replace(part, target)
+        return target
+    with atomic_dir(out, force=force, kind="failed") as tmp:
         write_json(tmp / "summary.json", summary)
+    return folder / "summary.json"

@@ -17,6 +17,8 @@ reported as ``skipped``.
 from __future__ import annotations
 
 import itertools
+import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +44,33 @@ CAP_NUDGE = 1e-6
 #: ε points solved on one compiled model per task (:func:`optimizer.sweep.run_cap_series`). A fixed size, not
 #: one chunk per worker, so the frontier is the same whatever the number of workers.
 CHUNK = 4
+#: Smallest MIP gap :func:`epsilon_gap` chooses for the ε points (0.01 %).
+EPS_GAP_FLOOR = 1e-4
+
+
+def epsilon_gap(base_gap: float, cost_min: float, cost_max: float, n_points: int) -> float:
+    """MIP gap for the ε points: at most a quarter of the relative cost step between neighbouring points.
+
+    Neighbouring ε points differ in cost by about ``(cost_max − cost_min) / (n_points − 1)``; a solver allowed a
+    larger relative gap may stop at the same plan for two caps, so the step ``s = (cost_max − cost_min) /
+    ((n_points − 1)·|cost_min|)`` bounds the gap: ``min(base_gap, max(EPS_GAP_FLOOR, s / 4))``.
+    """
+    if n_points <= 2 or not all(math.isfinite(x) for x in (cost_min, cost_max)) or abs(cost_min) < 1e-9:
+        return base_gap
+    step = (cost_max - cost_min) / ((n_points - 1) * abs(cost_min))
+    return min(base_gap, max(EPS_GAP_FLOOR, step / 4))
+
+
+def coincident_points(df: pd.DataFrame, rel: float = 1e-6) -> list[tuple[str, str]]:
+    """Neighbouring solved points with the same emissions and cost (relative tolerance ``rel``)."""
+    ok = df[df.cost.notna() & df.carbon_t.notna()].sort_values("carbon_t")
+    out = []
+    for a, b in itertools.pairwise(ok.itertuples(index=False)):
+        same_c = abs(a.carbon_t - b.carbon_t) <= rel * max(abs(a.carbon_t), 1.0)
+        same_k = abs(a.cost - b.cost) <= rel * max(abs(a.cost), 1.0)
+        if same_c and same_k:
+            out.append((a.point, b.point))
+    return out
 
 
 @dataclass
@@ -55,6 +84,9 @@ class ParetoRun:
     wall_s: float
     executor: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    kept_earlier: Path | None = None
+    """Set when the anchors failed and ``out`` held a complete earlier result: it was kept, and this run's
+    summary is this file (``failed-summary.json`` beside it)."""
 
 
 def point_scenario(
@@ -109,10 +141,16 @@ def run_pareto(
     run_dirs: bool = True,
     on_start: Callable[[int], None] | None = None,
     on_point: Callable[[dict], None] | None = None,
+    force: bool = False,
 ) -> ParetoRun:
     """Trace the frontier with ``n_points`` points and write ``pareto.csv``, ``pareto.json``, ``pareto.png`` and
-    one run folder per point (``points/pNN``) into ``out``, replaced atomically."""
-    from optimizer.outputs import atomic_dir, write_run
+    one run folder per point (``points/pNN``) into ``out``, replaced atomically.
+
+    ``out`` must be new, empty or an earlier gridsite output (a foreign folder only with ``force``; see
+    :mod:`optimizer.safety`). When both anchors fail and ``out`` holds a complete earlier result, that result is
+    kept and this run's ``pareto.json`` content goes beside it as ``failed-summary.json``."""
+    from optimizer.outputs import FAILED_SUMMARY, abandon, atomic_dir, write_json, write_run
+    from optimizer.safety import holds_complete_result
 
     if n_points < 2:
         raise ScenarioError(
@@ -129,7 +167,8 @@ def run_pareto(
     if on_start:
         on_start(n_points)
     t0 = time.perf_counter()
-    with atomic_dir(out) as tmp, executor(workers, scheduler) as client:
+    kept: Path | None = None
+    with atomic_dir(out, force=force, kind="pareto") as tmp, executor(workers, scheduler) as client:
         info = describe(client)
 
         def record(name: str, kind: str, cap: float | None, rec: dict, result) -> None:
@@ -178,9 +217,17 @@ def run_pareto(
             if e_hi - e_lo <= max(abs(e_hi), 1.0) * CAP_NUDGE:
                 notes.append("the minimum-cost plan already has the minimum emissions: the frontier is one point")
             levels = epsilon_levels(e_lo, max(e_hi, e_lo), n_points)
+            base_gap = mip_gap if mip_gap is not None else scenario.solver.mip_gap
+            eps_gap = epsilon_gap(base_gap, hi["cost"], lo["cost"], n_points) if hi["cost"] is not None else base_gap
+            eps_opts = {**opts, "mip_gap": eps_gap}
+            if eps_gap < base_gap:
+                notes.append(
+                    f"ε points solved with MIP gap {eps_gap:.3%} instead of {base_gap:.3%}: the cost step between "
+                    "neighbouring points is small, and a larger gap would let two caps return the same plan"
+                )
             run_series(
                 [
-                    (names[k], "epsilon", nudged(eps), point_scenario(scenario, carbon_cap_t=nudged(eps), **opts))
+                    (names[k], "epsilon", nudged(eps), point_scenario(scenario, carbon_cap_t=nudged(eps), **eps_opts))
                     for k, eps in enumerate(levels, start=1)
                 ]
             )
@@ -198,6 +245,11 @@ def run_pareto(
         mono = non_increasing(list(solved.cost), tol=max([*solved.mip_gap.fillna(0.0), 1e-6]))
         if not mono:
             notes.append("cost is not non-increasing along the frontier: a MIP gap above zero lets points differ")
+        for a, b in coincident_points(df):
+            notes.append(
+                f"{a} and {b} are the same plan (same emissions and cost): the cap between them does not bind "
+                "within the MIP gap, or the frontier has a step there"
+            )
         wall = time.perf_counter() - t0
         df.to_csv(tmp / "pareto.csv", index=False)
         write_json_atomic(
@@ -219,6 +271,11 @@ def run_pareto(
             },
         )
         _plot(df, tmp / "pareto.png", acct, rs.currency, scenario.name)
+        if not anchors_ok and holds_complete_result(out):
+            kept = Path(out) / FAILED_SUMMARY
+            meta = json.loads((tmp / "pareto.json").read_text(encoding="utf-8"))
+            write_json(kept, {**meta, "status": "failed", "kept_earlier_result": True, "table": df.to_dict("records")})
+            abandon(tmp)
     return ParetoRun(
         out=Path(out),
         table=df,
@@ -229,6 +286,7 @@ def run_pareto(
         wall_s=wall,
         executor=info,
         notes=notes,
+        kept_earlier=kept,
     )
 
 
@@ -252,6 +310,8 @@ def _row(name: str, kind: str, cap: float | None, rec: dict, acct: str) -> dict[
         "emissions_market_t": em.get("market_based"),
         "green_share_min": min(gs.values()) if gs else None,
         "mip_gap": s.get("mip_gap"),
+        "gap_basis": s.get("gap_basis"),  # absolute for a near-zero objective (e.g. a zero-carbon anchor)
+        "gap_abs": s.get("gap_abs"),
         "solve_s": (s.get("timings_s") or {}).get("total"),
         "run_dir": None,
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -356,26 +357,152 @@ def format_validation_error(file: str, exc: ValidationError, model: type[BaseMod
     return ScenarioError(file, [(path, "; or ".join(msgs)) for path, msgs in problems.items()])
 
 
+MAX_MAGNITUDE = 1e9
+"""Numbers in a scenario must be below this in magnitude (prices per MWh, MW, GWh, tCO2, …): larger values are a
+unit mistake, not a plan. Exempt: ``solver.seed``, ``solver.highs_options`` and ``clusters.*.count`` (see
+:data:`MAX_CLUSTERS`)."""
+MAX_CLUSTERS = 100_000
+"""Most clusters a scenario may have after ``count`` expansion: 100,000 clusters of 100–300 MW are 10–30 TW, far
+beyond any grid here; checked before anything is expanded."""
+_UNBOUNDED = ("solver.seed", "solver.highs_options")
+_LIMITS = {"policy.carbon_cap_t": 1e12}
+"""Fields with a larger limit than :data:`MAX_MAGNITUDE`: an emissions cap (tCO2/yr) of 10⁹ or more is a valid
+way to write "no cap" (world emissions are ~4 × 10¹⁰ t)."""
+
+
+def check_cluster_count(data: Any, file: str = "<scenario>") -> None:
+    """Refuse more than :data:`MAX_CLUSTERS` clusters after ``count`` expansion, from the raw scenario data (before
+    validation or expansion, so a ``count`` of 10⁹ fails at once, naming the field and the size)."""
+    clusters = data.get("clusters") if isinstance(data, dict) else None
+    if not isinstance(clusters, list):
+        return
+    total = 0
+    for i, c in enumerate(clusters):
+        n = c.get("count", 1) if isinstance(c, dict) else 1
+        try:
+            n = int(n) if not isinstance(n, bool) and isinstance(n, int | float | str) else 1
+        except (ValueError, OverflowError):
+            n = 1  # not a number: the schema says so
+        if n > MAX_CLUSTERS:
+            raise ScenarioError(
+                file, [(f"clusters.{i}.count", f"{n:,} copies; a scenario may have at most {MAX_CLUSTERS:,} clusters")]
+            )
+        total += max(n, 1)
+    if total > MAX_CLUSTERS:
+        raise ScenarioError(
+            file, [("clusters", f"{total:,} clusters after 'count' expansion; at most {MAX_CLUSTERS:,} are supported")]
+        )
+
+
+def check_numbers(data: Any, file: str = "<scenario>") -> None:
+    """Refuse non-finite numbers (``.inf``, ``.nan``) and magnitudes of :data:`MAX_MAGNITUDE` or more anywhere in
+    ``data`` (a validated scenario's ``model_dump()``, so numbers written as text count too). Raises
+    :class:`ScenarioError` naming every field path."""
+    problems: list[tuple[str, str]] = []
+
+    def walk(x: Any, path: str) -> None:
+        if isinstance(x, bool) or any(path == u or path.startswith(u + ".") for u in _UNBOUNDED):
+            return
+        if isinstance(x, float) and not math.isfinite(x):
+            problems.append((path, f"must be a finite number (got {x!r})"))
+        elif isinstance(x, int | float):
+            limit = _LIMITS.get(path, MAX_MAGNITUDE)
+            if abs(x) >= limit and not (path.startswith("clusters.") and path.endswith(".count")):
+                msg = f"{x:,g} is not a plausible value (magnitudes below {limit:.0e}); check the unit"
+                problems.append((path, msg))
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(x, list | tuple):
+            for i, v in enumerate(x):
+                walk(v, f"{path}.{i}")
+
+    walk(data, "")
+    if problems:
+        raise ScenarioError(file, problems)
+
+
+def check_expanded_ids(sc: Scenario, file: str = "<scenario>") -> None:
+    """Cluster ids must stay unique after ``count`` expansion (``a`` with count 2 becomes ``a-1``, ``a-2``)."""
+    owner: dict[str, int] = {}
+    for i, c in enumerate(sc.clusters):
+        ids = [c.id] if c.count == 1 else [f"{c.id}-{j + 1}" for j in range(c.count)]
+        for cid in ids:
+            if cid in owner:
+                j = owner[cid]
+                raise ScenarioError(
+                    file,
+                    [
+                        (
+                            f"clusters.{i}.id",
+                            f"cluster id '{cid}' (after 'count' expansion) collides with clusters.{j} "
+                            f"('{sc.clusters[j].id}'); rename one of them",
+                        )
+                    ],
+                )
+            owner[cid] = i
+
+
 def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(file, [("", "a scenario file is a YAML mapping (key: value) at the top level")])
+    check_cluster_count(data, file)
     try:
-        return Scenario.model_validate(data)
+        sc = Scenario.model_validate(data)
     except ValidationError as exc:
         raise format_validation_error(file, exc) from None
+    check_numbers(sc.model_dump(), file)
+    check_expanded_ids(sc, file)
+    return sc
+
+
+def _unique_key_loader() -> type:
+    """The YAML loader (libyaml when available) with duplicate mapping keys refused: YAML would keep the last
+    silently, so ``mw: 100`` followed by ``mw: 1000`` in the same cluster is an error naming the line."""
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class UniqueKeyLoader(base):  # type: ignore[misc,valid-type]
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                seen: set = set()
+                for key_node, _ in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        dup = key in seen
+                    except TypeError:
+                        continue
+                    if dup:
+                        raise yaml.constructor.ConstructorError(
+                            "while reading a mapping", node.start_mark, f"duplicate key '{key}'", key_node.start_mark
+                        )
+                    seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
+
+
+_LOADER: type | None = None
 
 
 def read_yaml(path: str | Path) -> Any:
+    global _LOADER
     p = Path(path)
     if not p.exists():
         raise ScenarioError(str(p), [("", "file not found")])
+    if p.is_dir():
+        raise ScenarioError(str(p), [("", "is a folder; a YAML file is expected here")])
+    if _LOADER is None:
+        _LOADER = _unique_key_loader()  # libyaml when available: ~3× faster
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~3× faster
-        return yaml.load(p.read_text(encoding="utf-8"), Loader=loader)
+        return yaml.load(p.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise ScenarioError(str(p), [("", f"invalid YAML: {exc}")]) from None
     except UnicodeDecodeError:
         raise ScenarioError(str(p), [("", "not a UTF-8 text file")]) from None
+    except OSError as exc:
+        raise ScenarioError(str(p), [("", f"cannot be read ({exc.strerror or exc})")]) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -277,6 +277,8 @@ def flat_row(rec: dict, parameter_names: list[str]) -> dict:
         objective=s.get("objective"),
         objective_mode=s.get("objective_mode"),
         mip_gap=s.get("mip_gap"),
+        gap_basis=s.get("gap_basis"),
+        gap_abs=s.get("gap_abs"),
         total_cost=s.get("total_cost"),
         cost_unit=s.get("cost_unit"),
     )
@@ -342,7 +344,8 @@ def read_records(out: Path) -> dict[str, dict]:
             rec = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue  # a damaged file is solved again
-        if isinstance(rec, dict) and "point_id" in rec:
+        # only a record whose file name and point id agree counts (a copied or renamed file is solved again)
+        if isinstance(rec, dict) and rec.get("point_id") == p.stem:
             recs[rec["point_id"]] = rec
     return recs
 
@@ -357,13 +360,20 @@ def run_sweep(
     run_dirs: bool = False,
     on_start: Callable[[int, int], None] | None = None,
     on_point: Callable[[dict], None] | None = None,
+    force: bool = False,
 ) -> SweepRun:
     """Solve every point of ``sweep`` not already done in ``out`` and combine all records into tables.
 
     ``on_start(total, already_done)`` and ``on_point(record)`` report progress. Raises :class:`ScenarioError` when
-    ``out`` already holds point results and ``resume`` is false (nothing is overwritten).
+    ``out`` already holds point results and ``resume`` is false (nothing is overwritten), and
+    :class:`optimizer.safety.OutputRefused` when ``out`` is not new, empty or an earlier sweep output (a foreign
+    folder only with ``force``; files are added to it, none removed). The folder gets the gridsite output marker.
     """
+    from optimizer.safety import MARKER, check_out_dir, write_marker
+
     out = Path(out)
+    check_out_dir(out, force=force, accept=("sweep",), writes_into=True)
+    fresh = not out.exists() or not any(out.iterdir())  # only gridsite's own folders get the marker
     pdir = points_dir(out)
     existing = read_records(out) if pdir.exists() else {}
     if existing and not resume:
@@ -372,8 +382,17 @@ def run_sweep(
             [("--out", f"already holds {len(existing)} point results; pass --resume to continue, or use a new folder")],
         )
     pdir.mkdir(parents=True, exist_ok=True)
+    if fresh and not (out / MARKER).exists():
+        write_marker(out, "sweep")
     ids = {pt.point_id for pt in sweep.points}
-    done = {k: r for k, r in existing.items() if k in ids and r.get("status") in DONE_STATUSES}
+    by_id_sha = {pt.point_id: pt.scenario_sha256 for pt in sweep.points}
+    done = {
+        k: r
+        for k, r in existing.items()
+        if k in ids
+        and r.get("status") in DONE_STATUSES
+        and r.get("scenario_sha256") == by_id_sha.get(k)  # the content agrees with the point's scenario
+    }
     todo = [pt for pt in sweep.points if pt.point_id not in done]
     by_id: dict[str, Point] = {pt.point_id: pt for pt in sweep.points}
     if on_start:

@@ -56,10 +56,17 @@ class _Strict(BaseModel):
 class Range(_Strict):
     """Evenly spaced values from ``start`` to ``stop`` inclusive."""
 
-    start: float
-    stop: float
-    step: Annotated[float, Field(gt=0)]
+    start: Annotated[float, Field(allow_inf_nan=False)]
+    stop: Annotated[float, Field(allow_inf_nan=False)]
+    step: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     """Positive spacing; values run upwards from start, or downwards when stop < start."""
+
+    @model_validator(mode="after")
+    def _not_too_many(self) -> Range:
+        n = math.floor(abs(self.stop - self.start) / self.step + 1e-9) + 1
+        if n > MAX_POINTS:  # checked before any value is generated
+            raise ValueError(f"the range has {n:,} values, more than {MAX_POINTS:,} (a larger step?)")
+        return self
 
     def values(self) -> list[float | int]:
         span = self.stop - self.start
@@ -120,9 +127,9 @@ class SweepFile(_Strict):
     """Scenario field path → value applied to every point before the parameters (e.g. a lighter time setting)."""
     threads: Annotated[int, Field(ge=1, le=64)] = 1
     """HiGHS threads per point solve (replaces the scenario's solver.threads; 1 keeps workers from competing)."""
-    time_limit_s: Annotated[float, Field(gt=0)] | None = None
+    time_limit_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     """Per-point solver time limit (replaces solver.time_limit_s when given)."""
-    mip_gap: Annotated[float, Field(ge=0, le=1)] | None = None
+    mip_gap: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
     """Per-point relative MIP gap (replaces solver.mip_gap when given)."""
 
     @field_validator("parameters", "fixed")
@@ -355,6 +362,8 @@ def load_sweep(path: str | Path) -> Sweep:
         base_path = (p.parent / base_path).resolve()
     if not base_path.exists():
         raise _problem(str(p), "base", f"base scenario '{spec.base}' not found (looked for {base_path})")
+    if base_path.is_dir():
+        raise _problem(str(p), "base", f"'{spec.base}' is a folder ({base_path}); name the base scenario's YAML file")
     base = load_scenario(base_path)
     fixed_base, points = expand(spec, base.model_dump(mode="json"), str(p))
     return Sweep(spec=spec, file=str(p), base_file=str(base_path), points=points, base=fixed_base)

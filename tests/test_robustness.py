@@ -370,10 +370,10 @@ def test_signal_during_the_swap_is_held_until_it_is_done(tmp_path, monkeypatch):
 
     monkeypatch.setattr(outputs_mod.os, "replace", replace_and_interrupt)
     with pytest.raises(KeyboardInterrupt):
-        with outputs_mod.atomic_dir(out) as tmp:
+        with outputs_mod.atomic_dir(out, force=True) as tmp:  # force: old.txt is not a file gridsite writes
             (tmp / "new.txt").write_text("complete")
     assert len(calls) == 2  # both renames ran before the interrupt was delivered
-    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [".gridsite-output", "new.txt"]
     assert _siblings(out) == []
 
 
@@ -407,7 +407,7 @@ def test_sigterm_during_the_highs_solve_exits_promptly(tmp_path):
     out.mkdir()
     (out / "old.txt").write_text("previous")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "optimizer.cli", "solve", str(p), "--out", str(out), "--no-maps"],
+        [sys.executable, "-m", "optimizer.cli", "solve", str(p), "--out", str(out), "--no-maps", "--force"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
