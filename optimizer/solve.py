@@ -245,7 +245,15 @@ def lexicographic_pass(
             if not v.fixed and v.value is not None:
                 v.fix(round(v.value))
                 fixed.append(v)
-    integer_left = any(not v.fixed and (v.is_integer() or v.is_binary()) for v in m.component_data_objects(pyo.Var))
+    is_int: dict[int, bool] = {}  # by domain object: a few are shared by every column (millions in hourly models)
+    integer_left = False
+    for v in m.component_data_objects(pyo.Var):
+        flag = is_int.get(id(v.domain))
+        if flag is None:
+            flag = is_int[id(v.domain)] = bool(v.is_integer() or v.is_binary())
+        if flag and not v.fixed:
+            integer_left = True
+            break
     if lp_options and not integer_left:
         opts = {**opts, "highs_options": {**lp_options, **(opts.get("highs_options") or {})}}
     try:
