@@ -88,18 +88,20 @@ def _china_with_guizhou_surplus(tmp_path, surplus_gwh: float):
     return load_region_set(str(dst)), f["rps_nonhydro"]
 
 
-@pytest.mark.parametrize("spare_gwh", [0.0, 100.0])
-def test_grid_mix_obligation_eats_the_host_surplus(tmp_path, spare_gwh):
+@pytest.mark.parametrize(("spare_gwh", "matching"), [(0.0, "annual"), (100.0, "annual"), (0.0, "monthly")])
+def test_grid_mix_obligation_eats_the_host_surplus(tmp_path, spare_gwh, matching):
     """Hand case: the site draws E = 100 MW × 1.2 × 8760 h = 1051.2 GWh from the Guizhou grid (no dedicated green).
     With the grid mix counted, Guizhou's obligation rises by ρ_nh·E; its surplus is set to ρ_nh·E + spare, so it
     can sell exactly ``spare`` GWh (0: the surplus is eaten and it sells nothing). The quota needs
-    (0.8 − ρ_total)·E GWh of certificates; the rest comes from other provinces."""
+    (0.8 − ρ_total)·E GWh of certificates; the rest comes from other provinces. Under monthly matching the flat
+    load eats each month's share of the surplus exactly, so nothing is sold in any month."""
     energy = MW * PUE_GUIAN * 8.76
     probe = load_region_set("china").regions.set_index("id")
     rho_nh = float(probe.at["guizhou", "rps_nonhydro"])
     rho_total = float(probe.at["guizhou", "rps_total"])
     rs, _ = _china_with_guizhou_surplus(tmp_path, rho_nh * energy + spare_gwh)
-    sc = parse_scenario(_guian(policy={"green_share": {"min": 0.8, "applies_to": "hubs", "grid_mix_counts": True}}))
+    green_share = {"min": 0.8, "applies_to": "hubs", "grid_mix_counts": True, "matching": matching}
+    sc = parse_scenario(_guian(policy={"green_share": green_share}, time={"mode": matching}))
     md, _ = build_model_data(sc, rs)
     assert md.cert_supply_gwh["guizhou"] == pytest.approx(rho_nh * energy + spare_gwh, rel=1e-9)
     res = solve(sc, region_set=rs)
