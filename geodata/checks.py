@@ -96,6 +96,18 @@ def check_regions(regions: pd.DataFrame, file: str) -> list[DataIssue]:
         vals = pd.to_numeric(regions[c], errors="coerce")
         for i in np.flatnonzero((vals >= 8760).to_numpy()):
             issues.append(DataIssue("error", file, str(regions["id"].iloc[i]), c, "full-load hours must be below 8760"))
+    if "utc_offset_h" in regions.columns:  # optional: local time of each region (default: the set's time zone)
+        vals = pd.to_numeric(regions["utc_offset_h"], errors="coerce")
+        for i in np.flatnonzero((vals.isna() | (vals < -12) | (vals > 14)).to_numpy()):
+            issues.append(
+                DataIssue(
+                    "error",
+                    file,
+                    str(regions["id"].iloc[i]),
+                    "utc_offset_h",
+                    f"is {regions['utc_offset_h'].iloc[i]!r}; a UTC offset in hours from -12 to 14 is needed",
+                )
+            )
     issues += check_adequacy_columns(regions, file)
     return issues
 

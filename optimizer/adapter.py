@@ -20,7 +20,7 @@ from optimizer.demand import HOURS_PER_YEAR, default_utilisation, it_design_mw_f
 from optimizer.errors import Diagnosis, InfeasibleError
 from optimizer.modeldata import AdequacyData, ClusterGroup, Corridor, ModelData
 from optimizer.scenario import Scenario, ScenarioError
-from optimizer.timeslices import build_time_slices
+from optimizer.timeslices import build_time_slices, local_inference_shape
 
 LIGHT_KM_PER_MS = 200.0  # speed of light in fibre, km per ms
 
@@ -405,6 +405,11 @@ def build_model_data(
         scenario.time.extreme_days,
         scenario.time.segments,
     )
+    # inference load follows each region's local time (column utc_offset_h; without it: the set's time zone)
+    local_shapes = None
+    if "utc_offset_h" in reg.columns:
+        site_regions = sorted({str(sites_df.at[s, "region_id"]) for s in chosen})
+        local_shapes = {r: local_inference_shape(slices, float(reg.at[r, "utc_offset_h"])) for r in site_regions}
     matching = scenario.policy.green_share.matching
     st_cfg = scenario.grid.storage
     storage = st_cfg.enabled == "on" or (st_cfg.enabled == "auto" and matching == "hourly")
@@ -477,6 +482,10 @@ def build_model_data(
         fixed=fixed,
         notes=tuple(notes),
         adequacy=adequacy,
+        region_inference_shape=local_shapes,
+        region_latlon={r: (float(reg.at[r, "lat"]), float(reg.at[r, "lon"])) for r in regions},
+        region_rps_nonhydro={r: float(reg.at[r, "rps_nonhydro"]) for r in regions},
+        cert_supply_share=float(cert.supply_share),
     )
     return md, infos
 

@@ -317,7 +317,7 @@ def _site_energy(m, md: ModelData, s: str) -> float:
     """Annual energy (GWh) of the clusters the elastic solution put at ``s``."""
     w = md.slices.weight
     H = float(w.sum())
-    inf = float((w * md.slices.inference_shape).sum())
+    inf = float((w * md.inference_shape(s)).sum())
     return H * _val(m.load_training[s]) + inf * _val(m.load_inference[s])
 
 

@@ -117,6 +117,20 @@ class ModelData:
     fixed: dict[tuple[str, str], int] | None = None  # (group, site) -> count of a proposed plan
     notes: tuple[str, ...] = ()
     adequacy: AdequacyData = field(default_factory=lambda: AdequacyData("off"))
+    # inference shape (T,) in each region's own local time (regions absent: the set's time zone, slices.inference_shape)
+    region_inference_shape: dict[str, np.ndarray] | None = None
+    region_latlon: dict[str, tuple[float, float]] | None = None  # representative point (distances of the tie-break)
+    region_rps_nonhydro: dict[str, float] | None = None  # non-hydro RPS weight (obligation on wind/solar certificates)
+    cert_supply_share: float = 1.0  # share of each region's remaining surplus offered to the clusters
+
+    def inference_shape(self, site: str) -> np.ndarray:
+        """Inference load shape (T,) of ``site``: the diurnal curve in the local time of its region."""
+        shapes = self.region_inference_shape
+        if shapes:
+            own = shapes.get(self.site_region[site])
+            if own is not None:
+                return own
+        return self.slices.inference_shape
 
     @property
     def region_sites(self) -> dict[str, list[str]]:

@@ -176,7 +176,7 @@ def extract_tables(
     green = _array(m.green, sites, T)
     Ltr = _clean(np.array([m.load_training[s].value or 0.0 for s in sites]))
     Linf = _clean(np.array([m.load_inference[s].value or 0.0 for s in sites]))
-    load = Ltr[:, None] + Linf[:, None] * md.slices.inference_shape[None, :]
+    load = Ltr[:, None] + Linf[:, None] * np.array([md.inference_shape(s) for s in sites])
     grid = np.clip(load - green, 0.0, None)
     energy = load @ w
     grid_e = grid @ w

@@ -19,6 +19,7 @@ from optimizer.adapter import ClusterInfo, build_model_data
 from optimizer.errors import InfeasibleError
 from optimizer.highs_direct import run_highs
 from optimizer.model import build_model
+from optimizer.model.certificates import trade_distance
 from optimizer.modeldata import ModelData
 from optimizer.results import extract_tables
 from optimizer.scenario import Scenario, ScenarioError
@@ -175,10 +176,8 @@ def solve(
         say("minimising cost at minimum emissions")
         e_star = pyo.value(m.emissions)
         m.carbon_lexicographic = pyo.Constraint(expr=m.emissions <= e_star * (1 + 1e-6) + 1e-6)
-        m.obj.deactivate()
         m.obj_cost = pyo.Objective(expr=m.total_cost, sense=pyo.minimize)
-        with native_solve():
-            run2 = run_highs(m, **{**opts, "log_file": None})
+        run2 = lexicographic_pass(m, m.obj_cost, opts)
         highs_time += run2.runtime_s
         handoff += run2.compile_s
         if run2.has_solution:
@@ -187,6 +186,27 @@ def solve(
             if run2.status != "optimal":
                 status = "time_limit"
         # without a second-stage solution the variables keep the first stage's values
+    notes: list[str] = []
+    t_tidy = time.perf_counter()
+    tidy_s = None
+    if scenario.solver.tidy and (dist := trade_distance(m, md)) is not None:
+        say("tie-break: fewest and shortest certificate trades and corridor flows at the same cost")
+        before = pyo.value(dist)
+        # at fixed placement the stage is an LP: the interior-point solver (with crossover, so unneeded trades are
+        # exact zeros) took 6 s where dual simplex took 13-21 s on the China hub scenario; a scenario's own wins
+        m.tidy_cost = pyo.Constraint(expr=m.total_cost <= pyo.value(m.total_cost) * (1 + 1e-9) + 1e-6)
+        m.obj_tidy = pyo.Objective(expr=dist, sense=pyo.minimize)
+        run3 = lexicographic_pass(m, m.obj_tidy, opts, fix=(m.build, m.unbuilt), lp_options={"solver": "ipx"})
+        highs_time += run3.runtime_s
+        handoff += run3.compile_s
+        tidy_s = time.perf_counter() - t_tidy
+        if run3.has_solution:
+            notes.append(
+                f"tie-break ran in {tidy_s:.2f} s: at the same placement and total cost, distance-weighted "
+                f"cross-region certificates + corridor flows {before:,.1f} -> {pyo.value(dist):,.1f} GWh x 1000 km"
+            )
+        else:
+            notes.append(f"tie-break found no solution ({run3.model_status}, {tidy_s:.2f} s); first-pass values kept")
     t_solve = time.perf_counter()
     timings = {
         "data": t_data - t0,
@@ -196,7 +216,52 @@ def solve(
         "handoff": handoff,
         "highs": highs_time,
     }
-    return _result(m, md, infos, region_set, scenario, status, objective, bound, opts, size, timings, t0, fix)
+    if tidy_s is not None:
+        timings["tidy"] = tidy_s
+    res = _result(m, md, infos, region_set, scenario, status, objective, bound, opts, size, timings, t0, fix)
+    res.notes.extend(notes)
+    return res
+
+
+def lexicographic_pass(
+    m: pyo.ConcreteModel, objective: pyo.Objective, opts: dict, *, fix: Sequence = (), lp_options: dict | None = None
+):
+    """Solve a lexicographic stage: the caller has added a row holding the previous stage's objective at its
+    optimum (``keep ≤ value · (1 + rel) + abs``) and the stage's ``objective``; every other objective is
+    deactivated. The integer variables of the components in ``fix`` (the placement: ``build``, ``unbuilt``) are
+    fixed at their rounded values for the solve and unfixed afterwards; when no other integer column is left the
+    stage is an LP and ``lp_options`` are added to the HiGHS options (a scenario's own options win).
+
+    Used for the carbon objective (emissions held, cost minimised) and the tie-break pass (placement and cost
+    held, the distance of certificate trades and corridor flows minimised). The solution, if any, is loaded into
+    ``m``; without one the variables keep the previous stage's values.
+    """
+    for obj in m.component_data_objects(pyo.Objective, active=True):
+        if obj is not objective:
+            obj.deactivate()
+    fixed = []
+    for comp in fix:
+        for v in comp.values():
+            if not v.fixed and v.value is not None:
+                v.fix(round(v.value))
+                fixed.append(v)
+    is_int: dict[int, bool] = {}  # by domain object: a few are shared by every column (millions in hourly models)
+    integer_left = False
+    for v in m.component_data_objects(pyo.Var):
+        flag = is_int.get(id(v.domain))
+        if flag is None:
+            flag = is_int[id(v.domain)] = bool(v.is_integer() or v.is_binary())
+        if flag and not v.fixed:
+            integer_left = True
+            break
+    if lp_options and not integer_left:
+        opts = {**opts, "highs_options": {**lp_options, **(opts.get("highs_options") or {})}}
+    try:
+        with native_solve():
+            return run_highs(m, **{**opts, "log_file": None})
+    finally:
+        for v in fixed:
+            v.unfix()
 
 
 def solve_carbon_caps(

@@ -2,7 +2,9 @@
 
 Every mode produces slices t with weights w_t (hours each slice stands for, Σ_t w_t = 8760), the hours of each
 slice that fall in each calendar month (``month_hours[t, m]``, Σ_m = w_t; used by monthly matching), capacity
-factors per region and slice, and the inference load shape per slice (mean 1 over the year):
+factors per region and slice, and the inference load shape per slice (mean 1 over the year) in the region set's
+time zone, plus the UTC hour at which each slice starts so that a site's own shape can follow its local time
+(:func:`local_inference_shape`):
 
 - ``annual``: 1 slice, w = 8760, annual-mean capacity factors.
 - ``monthly``: 12 slices, w = hours of the month, monthly means.
@@ -50,6 +52,7 @@ class TimeSlices:
     days_represented: np.ndarray | None = None  # (k,) for representative days
     duration: np.ndarray | None = None  # (T,) chronological hours per slice (storage); None = 1 h each
     period_length: int = 0  # slices per chronological cycle (a typical day) for storage; 0 = all slices
+    start_hour_utc: np.ndarray | None = None  # (T,) UTC hour each slice starts at; None = whole days (annual/monthly)
 
     def hours(self) -> np.ndarray:
         """Chronological hours each slice spans within its cycle (1 for hourly slices)."""
@@ -110,7 +113,16 @@ def _finish(ts: TimeSlices) -> TimeSlices:
 
 
 _MEMO: OrderedDict[str, TimeSlices] = OrderedDict()
-_ARRAYS = ("weight", "month_hours", "wind", "solar", "inference_shape", "days_represented", "duration")
+_ARRAYS = (
+    "weight",
+    "month_hours",
+    "wind",
+    "solar",
+    "inference_shape",
+    "days_represented",
+    "duration",
+    "start_hour_utc",
+)
 
 
 def _slices_key(wind: pd.DataFrame, solar: pd.DataFrame, days: int, extreme_days: bool, segments) -> str:
@@ -181,6 +193,7 @@ def _build(wind, solar, mode, days, extreme_days, segments) -> TimeSlices:
             infer,
             tuple(f"h{h:04d}" for h in range(len(idx))),
             regions,
+            start_hour_utc=None if idx.tz is None else _utc_hours(idx),
         )
     if mode == "annual":
         return TimeSlices(
@@ -200,11 +213,18 @@ def _build(wind, solar, mode, days, extreme_days, segments) -> TimeSlices:
         inf = np.array([infer[month == m].mean() for m in range(1, 13)])
         return TimeSlices(mode, hours, np.diag(hours), w, s, inf, tuple(f"m{m:02d}" for m in range(1, 13)), regions)
     if mode == "representative_days":
-        return _representative_days(wind, solar, regions, days, extreme_days, infer, segments)
+        offset = None if idx.tz is None else idx[0].utcoffset().total_seconds() / 3600.0
+        return _representative_days(wind, solar, regions, days, extreme_days, infer, segments, offset)
     raise ValueError(f"unknown time mode '{mode}'")
 
 
-def _representative_days(wind, solar, regions, days, extreme_days, infer, segments=None) -> TimeSlices:
+def _utc_hours(idx: pd.DatetimeIndex) -> np.ndarray:
+    utc = idx.tz_convert("UTC")
+    return np.asarray(utc.hour, dtype=float) + np.asarray(utc.minute, dtype=float) / 60.0
+
+
+def _representative_days(wind, solar, regions, days, extreme_days, infer, segments=None, offset=None) -> TimeSlices:
+    """Typical days; ``offset``: the profiles' UTC offset in hours (their day starts at local midnight)."""
     import tsam
 
     n_days = len(wind) // 24
@@ -254,6 +274,7 @@ def _representative_days(wind, solar, regions, days, extreme_days, infer, segmen
     shape24 = diurnal_shape(np.arange(24), "inference")
     inf = np.zeros(T)
     duration = np.zeros(T)
+    start = np.zeros(T)
     labels = []
     for i, c in enumerate(order):
         block = reps.loc[c]
@@ -267,6 +288,7 @@ def _representative_days(wind, solar, regions, days, extreme_days, infer, segmen
         for q, (h0, d) in enumerate(zip(starts, durs[i].astype(int), strict=True)):
             inf[i * n_seg + q] = shape24[h0 : h0 + d].mean()
             duration[i * n_seg + q] = d
+            start[i * n_seg + q] = h0
             labels.append(f"d{i:02d}h{h0:02d}")
     weight = np.concatenate([w_days[i] * durs[i] for i in range(k)])
     month_hours = np.concatenate([np.outer(durs[i], month_days[i]) for i in range(k)])
@@ -282,4 +304,24 @@ def _representative_days(wind, solar, regions, days, extreme_days, infer, segmen
         w_days,
         duration=duration,
         period_length=n_seg,
+        start_hour_utc=None if offset is None else np.mod(start - offset, 24.0),
     )
+
+
+def local_inference_shape(ts: TimeSlices, utc_offset_h: float) -> np.ndarray:
+    """The inference load shape (T,) of a site whose local time is UTC + ``utc_offset_h`` hours::
+
+        shape_s(t) = (1/d_t) · Σ_{j=0}^{d_t−1} shape((h_t + o_s + j) mod 24)
+
+    with h_t the UTC hour slice t starts at, d_t its chronological hours (1 for hourly slices) and ``shape`` the
+    diurnal inference curve of :func:`optimizer.demand.diurnal_shape` (peak 20:00 local). For a site in the region
+    set's own time zone this is ``ts.inference_shape``. Annual and monthly slices are whole days, over which every
+    local hour occurs equally often: the shape is the set's one (mean of the curve).
+    """
+    if ts.start_hour_utc is None:
+        return ts.inference_shape.copy()
+    d = ts.hours().astype(int)
+    j = np.arange(int(d.max()))
+    local = np.mod(ts.start_hour_utc[:, None] + float(utc_offset_h) + j[None, :], 24.0)
+    mask = j[None, :] < d[:, None]
+    return (diurnal_shape(local, "inference") * mask).sum(axis=1) / d

@@ -81,7 +81,10 @@ def _model_variants() -> list[dict]:
                 "carbon_accounting": "market_based",
             },
         ),
-        scenario_dict(time={"mode": "monthly"}, policy={"green_share": {"min": 0.8, "matching": "monthly"}}),
+        scenario_dict(
+            time={"mode": "monthly"},
+            policy={"green_share": {"min": 0.8, "matching": "monthly", "grid_mix_counts": True}},
+        ),
         scenario_dict(
             time={"mode": "representative_days", "days": 1, "extreme_days": False},
             policy={"green_share": {"min": 0.8, "matching": "hourly"}},
