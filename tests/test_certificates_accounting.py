@@ -26,7 +26,7 @@ def _guian(**over) -> dict:
     base = scenario_dict(
         time={"mode": "annual"},
         sites={"include": ["guian"]},
-        clusters=[{"id": "a", "mw": MW, "workload": "training"}],
+        clusters=[{"id": "a", "mw": MW, "workload": "training", "utilisation": 1.0}],  # average = design
         grid={"new_renewables": False},
     )
     for k, v in over.items():
