@@ -18,7 +18,7 @@ from optimizer.cli import app
 from .conftest import scenario_dict
 
 HOURS = 8760.0
-IT_MW = 200.0  # the three clusters of scenario_dict: 100 + 60 training, 40 inference (mean shape 1)
+IT_MW = 100 * 0.75 + 60 * 0.75 + 40 * 0.6  # scenario_dict: design 100 + 60 training, 40 inference; average load
 
 NO_GREEN = {  # no new renewables anywhere, no certificates anywhere: every quota is short by q × consumption
     "certificates": {"cross_region": False, "supply_share": 0.0},

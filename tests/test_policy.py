@@ -183,8 +183,9 @@ def test_market_based_carbon_cap_uses_certificates(china):
 def test_gap_indicator_is_consistent(china):
     res = _cost(china, policy={"green_share": {"min": 0.8, "applies_to": "hubs"}})
     r = res.tables["regions"]
-    expect = (r.added_load_mw - r.local_surplus_mw.clip(lower=0) - r.imported_mw - r.import_headroom_mw).clip(lower=0)
-    assert np.allclose(r.gap_mw, expect)
+    expect = (r.added_load_mw - r.local_surplus_mw.clip(lower=0) - r.imported_mw).clip(lower=0)
+    assert np.allclose(r.green_gap_mw, expect)
+    assert (r.gap_mw.fillna(0) == 0).all()  # adequacy enforced: no firm-power gap is left
     assert np.allclose(r.local_surplus_mw, r.curtailed_mw + r.new_local_mw - r.exported_mw)
     reg = china.regions.set_index("id")
     ex = reg.loc["gansu"]
