@@ -108,12 +108,16 @@ class Quantity:
         return f"{value * self.scale:,.{self.decimals}f} {self.unit_for(currency)}"
 
 
+#: Headroom used is drawn up to this ratio (2 = twice the region's firm headroom); more, or any load where no
+#: headroom is left, is drawn at the cap.
+HEADROOM_USED_CAP = 2.0
+
 #: The region quantities a map can colour regions by.
 QUANTITIES: dict[str, Quantity] = {
     "added_load_mw": Quantity("Added data-centre load", "新增数据中心负荷", "MW", "YlOrRd"),
     "green_share": Quantity("Green-power share of sites", "站点绿电占比", "%", "YlGn", scale=100.0),
     "gap_mw": Quantity("Regional power gap (firm, tightest hour)", "电力缺口", "MW", "Reds"),
-    "headroom_used": Quantity("Firm headroom used (tightest hour)", "高峰时段裕度占用率", "%", "OrRd", scale=100.0),
+    "headroom_used": Quantity("Firm headroom used, tightest hour (≤200 %)", "高峰裕度占用率", "%", "OrRd", scale=100.0),
     "headroom_mw": Quantity("Firm headroom at the tightest hour", "高峰时段供电裕度", "MW", "RdYlGn"),
     "price_per_mwh": Quantity("Electricity price", "电价", "{currency}/MWh", "Purples", decimals=1),
     "ef_t_per_mwh": Quantity("Grid emission factor", "电网排放因子", "t CO₂/MWh", "YlOrBr", decimals=3),
@@ -370,6 +374,13 @@ def region_values(region_set: RegionSet, tables: Mapping[str, pd.DataFrame], qua
             mw = a["facility_mw"].where(a["facility_mw"].notna(), a["it_mw"])
             from_table = mw.groupby(a["region_id"]).sum().reindex(ids)
         values = from_table.fillna(0.0)
+    elif quantity == "headroom_used" and len(reg) and {"added_peak_mw", "headroom_mw"} <= set(reg.columns):
+        # added peak ÷ firm headroom at the tightest hour; a region with no headroom left (≤ 0) that takes load is
+        # shown at the cap, HEADROOM_USED_CAP (its row in regions.csv has no ratio)
+        added = pd.to_numeric(reg["added_peak_mw"], errors="coerce").reindex(ids)
+        head = pd.to_numeric(reg["headroom_mw"], errors="coerce").reindex(ids)
+        ratio = (added / head.where(head > 0)).where(head > 0, np.where(added > 0, HEADROOM_USED_CAP, 0.0))
+        values = ratio.where(head.notna()).clip(upper=HEADROOM_USED_CAP)
     elif quantity in ("price_per_mwh", "ef_t_per_mwh"):
         values = from_table.fillna(pd.to_numeric(base[quantity], errors="coerce").reindex(ids))
     else:

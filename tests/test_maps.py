@@ -376,3 +376,19 @@ def test_write_maps_redraws_a_run(china, tmp_path):
     assert out == {"png": run / "siting_map.png", "html": run / "siting_map.html"}
     assert out["png"].read_bytes().startswith(b"\x89PNG")
     assert "Plotly.newPlot" in out["html"].read_text(encoding="utf-8")
+
+
+def test_headroom_used_values_cap_regions_without_headroom(china):
+    regions = pd.DataFrame(
+        {
+            "region_id": ["ningxia", "anhui", "gansu", "hunan"],
+            "added_peak_mw": [300.0, 75.0, 0.0, 500.0],
+            "headroom_mw": [1200.0, -1830.0, -740.0, 200.0],
+        }
+    )
+    used = maps.region_values(china, {"regions": regions}, "headroom_used")
+    assert used["ningxia"] == pytest.approx(0.25)
+    assert used["anhui"] == maps.HEADROOM_USED_CAP  # load where no headroom is left: drawn at the cap
+    assert used["gansu"] == 0.0  # no headroom, but no load either
+    assert used["hunan"] == maps.HEADROOM_USED_CAP  # 250 % clipped to the cap
+    assert np.isnan(used["beijing"])  # not in the table
