@@ -3,7 +3,8 @@ of its energy in the tightest hours, on gridsite's own data and model.
 
 Run from the repository root (about a minute)::
 
-    python benchmarks/flexibility.py                  # writes benchmarks/results/flexibility_*.csv
+    python benchmarks/flexibility.py                  # writes benchmarks/results/flexibility_*.csv and prints
+                                                      # the tables of docs/policy.md (--markdown: tables only)
 
 Part 1, headroom unlocked (the shape of the Duke "Rethinking Load Growth" finding, Norris et al. 2025): for each
 region, the largest constant new load X whose shed energy over the year, F(X) = Σ_h max(0, X − H(h)), is at most
@@ -122,7 +123,41 @@ def write(rows: list[dict], path: Path) -> None:
     print(f"wrote {path}")
 
 
+def markdown(out: Path) -> str:
+    """The tables of docs/policy.md ("Load flexibility unlocks headroom") from the two CSV files."""
+    rows = list(csv.DictReader((out / "flexibility_headroom.csv").open(encoding="utf-8")))
+    parts = []
+    for name, title in (("us", "US, 48 states"), ("china", "China, 31 provinces")):
+        parts.append(f"{title}:\n")
+        parts.append(
+            "| curtailment share | new load, Duke headroom (GW; % of summed peaks; hours) | new load, gridsite firm "
+            "headroom at 15 % reserve (GW; %; hours) |"
+        )
+        parts.append("| ---: | ---: | ---: |")
+        for c in SHARES:
+            cell = {}
+            for r in rows:
+                if r["region_set"] == name and float(r["curtailment_share"]) == c:
+                    cell[r["headroom"]] = (
+                        f"{float(r['new_load_gw']):,.0f} ({float(r['share_of_summed_peaks']):.1%}; "
+                        f"{float(r['curtailed_hours_load_weighted']):,.0f} h)"
+                    )
+            parts.append(f"| {c:.2%} | {cell['duke']} | {cell['gridsite']} |")
+        parts.append("")
+    model = list(csv.DictReader((out / "flexibility_model.csv").open(encoding="utf-8")))
+    parts.append("| max_curtailment | new firm MW | shed GWh/yr | total cost, M USD/yr | of which new firm |")
+    parts.append("| ---: | ---: | ---: | ---: | ---: |")
+    for r in model:
+        parts.append(
+            f"| {float(r['curtailment_share']):.2%} | {float(r['new_firm_mw']):,.0f} | {float(r['shed_gwh']):,.1f} | "
+            f"{float(r['total_cost_m']):,.1f} | {float(r['new_firm_cost_m']):,.1f} |"
+        )
+    return "\n".join(parts)
+
+
 if __name__ == "__main__":
     out = HERE / "results"
-    write(headroom_curves(), out / "flexibility_headroom.csv")
-    write(model_runs(), out / "flexibility_model.csv")
+    if "--markdown" not in sys.argv:
+        write(headroom_curves(), out / "flexibility_headroom.csv")
+        write(model_runs(), out / "flexibility_model.csv")
+    print(markdown(out))
