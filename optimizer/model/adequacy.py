@@ -154,15 +154,18 @@ def add_adequacy(m: pyo.ConcreteModel, md: ModelData) -> None:
         load_rows[r] = (0, linear(terms), 0)
         h = ad.headroom[r]
         floor_rows[r] = (None, linear([(1, m.uncovered[r])] + [(-c, b) for c, b in _added(r)]), float(h[0]))
-        for j, (zj, fj, slope) in enumerate(breakpoints(h)):
-            # shed ≥ F_j + slope·(z − z_j)  ⇔  slope·z − shed ≤ slope·z_j − F_j
-            shed_rows[r, j] = (None, linear([(slope, m.uncovered[r]), (-1, m.shed[r])]), slope * zj - fj)
-            seg_index.append((r, j))
         flex = [
             (groups[k].flex * md.site_pue[s] * groups[k].it_gw * float(md.slices.weight.sum()), m.build[k, s])
             for k, s in pairs_in[r]
             if groups[k].flex > 0
         ]
+        # without a flexible cluster shed_r = 0 and the first segment (z ≤ min_h H) implies all the others (F is
+        # convex), so only it is written
+        segs = breakpoints(h) if flex else breakpoints(h)[:1]
+        for j, (zj, fj, slope) in enumerate(segs):
+            # shed ≥ F_j + slope·(z − z_j)  ⇔  slope·z − shed ≤ slope·z_j − F_j
+            shed_rows[r, j] = (None, linear([(slope, m.uncovered[r]), (-1, m.shed[r])]), slope * zj - fj)
+            seg_index.append((r, j))
         if flex:
             flex_rows[r] = (None, linear([(1, m.shed[r])] + [(-c, b) for c, b in flex]), 0)
         else:
