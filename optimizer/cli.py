@@ -380,6 +380,16 @@ def print_result(res) -> None:
         out.print("[bold yellow]status time_limit: not proven optimal (see the warning above)[/]")
 
 
+def _solve_monitor(quiet: bool, verbose: bool):
+    """The progress display of a solve: none with --quiet; HiGHS's log with --verbose; else a live line on a
+    terminal and a plain line every 10 s of a HiGHS run when stderr is not one (see optimizer.progress)."""
+    if quiet:
+        return None
+    from optimizer.progress import SolveReporter
+
+    return SolveReporter(err, mode="live" if err.is_terminal else "plain", verbose=verbose)
+
+
 def warn_time_limited(res) -> None:
     """A time-limited plan gets its warning first, on stderr, even with --quiet."""
     from optimizer.outputs import time_limit_warning
@@ -404,10 +414,22 @@ def solve(
     iis: Annotated[
         bool, typer.Option("--iis", help="When infeasible, also report HiGHS's irreducible infeasible subset")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only warnings and errors (no progress line, no summary)")
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Stream HiGHS's log to stderr as it runs (solver.log is written too)"),
+    ] = False,
     force: Annotated[bool, _force_opt()] = False,
 ) -> None:
-    """Place the scenario's clusters at least cost (or carbon) and write the results to --out."""
+    """Place the scenario's clusters at least cost (or carbon) and write the results to --out.
+
+    On a terminal a live line shows each HiGHS run: elapsed time against the time limit, incumbent, best bound,
+    relative gap and nodes; when stderr is not a terminal (logs) a plain line is printed every 10 s of a run.
+    """
+    if quiet and verbose:
+        _fail(EXIT_BAD_INPUT, "--quiet and --verbose cannot be used together: choose one")
     from optimizer.outputs import write_run
     from optimizer.scenario import load_scenario
     from optimizer.solve import solve as run_solve
@@ -434,6 +456,7 @@ def solve(
         say = (lambda m: None) if quiet else (lambda m: err.print(f"[dim]…[/] {m}", highlight=False))
         say(f"loading region set '{sc.region_set}'")
         rs = load_region_set(sc.region_set, profiles=dict(sc.grid.profiles) or None)
+        monitor = _solve_monitor(quiet, verbose)
         with tempfile.TemporaryDirectory() as td:
             log = Path(td) / "solver.log"
             res = run_solve(
@@ -447,6 +470,7 @@ def solve(
                 log_file=log,
                 progress=say,
                 iis=iis,
+                monitor=monitor,
             )
             say(f"writing results to {out_dir}")
             write_run(res, out_dir, rs, scenario_path=str(scenario), log_src=str(log), maps=not no_maps, force=force)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -23,6 +24,9 @@ from optimizer.model.certificates import trade_distance
 from optimizer.modeldata import ModelData
 from optimizer.results import extract_tables
 from optimizer.scenario import Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from optimizer.progress import SolveReporter
 
 #: Models above this many columns are refused before building (this machine: 2 cores, 24 GiB).
 MAX_COLUMNS = 4_000_000
@@ -142,13 +146,15 @@ def solve(
     log_file: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
     iis: bool = False,
+    monitor: SolveReporter | None = None,
 ) -> Result:
     """Place every cluster of ``scenario`` at least cost (or carbon) and return a :class:`Result`.
 
     Raises :class:`ScenarioError` (bad input, exit 2), :class:`InfeasibleError` (exit 3, with a diagnosis) and
     :class:`TimeLimitError` (exit 4: no feasible placement within the limit). ``fix`` maps cluster ids to
     site ids: the plan is evaluated instead of optimised. ``iis``: on infeasibility also ask HiGHS for an
-    irreducible infeasible subset (``InfeasibleReport.iis``).
+    irreducible infeasible subset (``InfeasibleReport.iis``). ``monitor``: shows each HiGHS run's progress
+    (elapsed time, incumbent, bound, gap) and, when verbose, streams HiGHS's log (:mod:`optimizer.progress`).
     """
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
@@ -162,9 +168,12 @@ def solve(
     t_lp = time.perf_counter()
     opts = _highs_options(scenario, time_limit, mip_gap, log_file)
     say("solving with HiGHS")
+    unit = f"M {md.currency}/yr" if md.objective == "cost" else "kt CO2/yr"
+    if monitor is not None:
+        monitor.next_stage("MIP", unit)
     use_threads(opts["threads"])
     with native_solve():
-        run = run_highs(m, **opts)
+        run = run_highs(m, **opts, monitor=monitor)
     highs_time = run.runtime_s
     handoff = run.compile_s
     _raise_without_solution(run, md, region_set, opts, iis, say)
@@ -177,7 +186,9 @@ def solve(
         e_star = pyo.value(m.emissions)
         m.carbon_lexicographic = pyo.Constraint(expr=m.emissions <= e_star * (1 + 1e-6) + 1e-6)
         m.obj_cost = pyo.Objective(expr=m.total_cost, sense=pyo.minimize)
-        run2 = lexicographic_pass(m, m.obj_cost, opts)
+        if monitor is not None:
+            monitor.next_stage("cost at minimum emissions", f"M {md.currency}/yr")
+        run2 = lexicographic_pass(m, m.obj_cost, opts, monitor=monitor)
         highs_time += run2.runtime_s
         handoff += run2.compile_s
         if run2.has_solution:
@@ -196,7 +207,11 @@ def solve(
         # exact zeros) took 6 s where dual simplex took 13-21 s on the China hub scenario; a scenario's own wins
         m.tidy_cost = pyo.Constraint(expr=m.total_cost <= pyo.value(m.total_cost) * (1 + 1e-9) + 1e-6)
         m.obj_tidy = pyo.Objective(expr=dist, sense=pyo.minimize)
-        run3 = lexicographic_pass(m, m.obj_tidy, opts, fix=(m.build, m.unbuilt), lp_options={"solver": "ipx"})
+        if monitor is not None:
+            monitor.next_stage("tidying (LP)")
+        run3 = lexicographic_pass(
+            m, m.obj_tidy, opts, fix=(m.build, m.unbuilt), lp_options={"solver": "ipx"}, monitor=monitor
+        )
         highs_time += run3.runtime_s
         handoff += run3.compile_s
         tidy_s = time.perf_counter() - t_tidy
@@ -224,7 +239,13 @@ def solve(
 
 
 def lexicographic_pass(
-    m: pyo.ConcreteModel, objective: pyo.Objective, opts: dict, *, fix: Sequence = (), lp_options: dict | None = None
+    m: pyo.ConcreteModel,
+    objective: pyo.Objective,
+    opts: dict,
+    *,
+    fix: Sequence = (),
+    lp_options: dict | None = None,
+    monitor: SolveReporter | None = None,
 ):
     """Solve a lexicographic stage: the caller has added a row holding the previous stage's objective at its
     optimum (``keep ≤ value · (1 + rel) + abs``) and the stage's ``objective``; every other objective is
@@ -234,7 +255,7 @@ def lexicographic_pass(
 
     Used for the carbon objective (emissions held, cost minimised) and the tie-break pass (placement and cost
     held, the distance of certificate trades and corridor flows minimised). The solution, if any, is loaded into
-    ``m``; without one the variables keep the previous stage's values.
+    ``m``; without one the variables keep the previous stage's values. ``monitor``: as for :func:`solve`.
     """
     for obj in m.component_data_objects(pyo.Objective, active=True):
         if obj is not objective:
@@ -258,7 +279,7 @@ def lexicographic_pass(
         opts = {**opts, "highs_options": {**lp_options, **(opts.get("highs_options") or {})}}
     try:
         with native_solve():
-            return run_highs(m, **{**opts, "log_file": None})
+            return run_highs(m, **{**opts, "log_file": None}, monitor=monitor)
     finally:
         for v in fixed:
             v.unfix()
