@@ -90,6 +90,7 @@ def _exit_if_stuck_in_solver(grace_s: float = 1.5):
             while in_solver() and time.monotonic() < end:
                 time.sleep(0.05)
             if in_solver():
+                err.show_cursor(True)  # a live progress line (optimizer.progress) hides it while it is drawn
                 err.print(
                     f"[bold red]error:[/] interrupted (signal {sig}) during the HiGHS solve; no output folder was "
                     "written or replaced",

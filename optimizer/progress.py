@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 PLAIN_INTERVAL_S = 10.0
 #: Terminal: refreshes of the live line per second.
 LIVE_REFRESH_PER_S = 4
+#: HiGHS checks its interrupt callback between nodes (hundreds of times a second); read its numbers at most this
+#: often, so a check that is not read costs one clock call.
+INTERRUPT_READ_S = 0.05
 
 
 def _finite(x: float | None) -> float | None:
@@ -58,7 +61,7 @@ class SolveProgress:
     """The state of one HiGHS run as its callbacks report it (objective in the model's units).
 
     ``events`` keeps one ``(HiGHS run time s, kind, incumbent, bound)`` per improving incumbent and per change of
-    the best bound, for tests and diagnostics (a few dozen entries in a long solve).
+    the best bound seen, for tests and diagnostics.
     """
 
     stage: str
@@ -73,6 +76,7 @@ class SolveProgress:
     solutions: int = 0
     finished: float | None = None
     events: list[tuple[float, str, float | None, float | None]] = field(default_factory=list)
+    _last_read: float = field(default=-math.inf, repr=False)
 
     # -- callbacks: record numbers only ---------------------------------------------------------------------------
     def on_improving_solution(self, e) -> None:
@@ -93,6 +97,13 @@ class SolveProgress:
         if self.bound is not None and self.bound != before:
             self.events.append((float(d.running_time), "bound", self.incumbent, self.bound))
 
+    def on_mip_interrupt(self, e) -> None:
+        """``kCallbackMipInterrupt``: as :meth:`on_mip_report`, read at most every :data:`INTERRUPT_READ_S` s."""
+        now = time.monotonic()
+        if now - self._last_read >= INTERRUPT_READ_S:
+            self._last_read = now
+            self.on_mip_report(e)
+
     def _update(self, bound: float, gap: float, nodes: int) -> None:
         b = _finite(bound)
         if b is not None:
@@ -107,14 +118,14 @@ class SolveProgress:
             return
         h.cbMipImprovingSolution.subscribe(self.on_improving_solution)
         h.cbMipLogging.subscribe(self.on_mip_report)
-        h.cbMipInterrupt.subscribe(self.on_mip_report)
+        h.cbMipInterrupt.subscribe(self.on_mip_interrupt)
 
     def detach(self, h: highspy.Highs) -> None:
         if not self.is_mip:
             return
         h.cbMipImprovingSolution.unsubscribe(self.on_improving_solution)
         h.cbMipLogging.unsubscribe(self.on_mip_report)
-        h.cbMipInterrupt.unsubscribe(self.on_mip_report)
+        h.cbMipInterrupt.unsubscribe(self.on_mip_interrupt)
 
     # -- rendering (never called from a callback) -----------------------------------------------------------------
     def elapsed(self, now: float | None = None) -> float:

@@ -4,6 +4,7 @@ streams HiGHS's log to stderr and ``--quiet --verbose`` is refused."""
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def test_callbacks_record_improving_incumbents_and_bounds(china):
     sols = [e for e in first.events if e[1] == "solution"]
     assert sols, "no improving solution was recorded"
     incumbents = [e[2] for e in sols]
-    assert all(b <= a + 1e-9 for a, b in zip(incumbents, incumbents[1:], strict=False))  # minimisation
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(incumbents))  # minimisation
     assert abs(first.incumbent - res.objective) <= 1e-6 * abs(res.objective)
     assert first.bound is not None and first.bound <= first.incumbent + 1e-6
     assert any(e[1] == "bound" for e in first.events) and first.nodes > 0
