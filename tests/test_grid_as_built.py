@@ -135,12 +135,12 @@ def test_us_curtailment_in_range_and_sourced(us):
     # published: CAISO 2023 (solar 6.1 %, wind 1.1 % curtailed), ERCOT 2022 (wind 5 %, solar 9 %)
     assert (r.at["CA", "wind_utilisation"], r.at["CA", "solar_utilisation"]) == (0.989, 0.939)
     assert (r.at["TX", "wind_utilisation"], r.at["TX", "solar_utilisation"]) == (0.95, 0.91)
-    assert "U1:" in r.at["CA", "source"] and "U2:" in r.at["TX", "source"]
+    assert "CU1:" in r.at["CA", "source"] and "CU2:" in r.at["TX", "source"]
     # every value below 1 names a source key; every value of 1 is flagged an estimate
     for rid, row in r.iterrows():
         for col in ("wind_utilisation", "solar_utilisation"):
             if row[col] < 1.0:
-                assert re.search(r"U[123]:", row["source"]), (rid, col)
+                assert re.search(r"CU[123]:", row["source"]), (rid, col)
             else:
                 assert "est:" in row["source"] and ("utilisation1" in row["source"]), (rid, col)
     spp_miso = r[r.nerc_area.isin(["SPP", "MISO"])]
