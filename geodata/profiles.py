@@ -1,12 +1,19 @@
 """Hourly capacity-factor profiles (8760 h) for wind and solar per region.
 
-- **Solar** (``synthetic: clear-sky``): pvlib's clear-sky GHI (Haurwitz model, needs only the solar zenith) at
-  the region's representative point, as a fraction of 1000 W/m², then scaled by one factor per region so that the
-  annual full-load hours equal the region's observed solar utilisation hours (hours = Σ_h cf_h). Clear-sky
-  shapes overstate winter and cloudy-day output; the annual energy is right, the day-to-day variance is not.
-- **Wind** (``synthetic: seeded``): an AR(1) process (hourly persistence 0.97) around a seasonal cycle (higher in
-  winter/spring) and a diurnal cycle (higher at night), pushed through a logistic power-curve-like transform and
-  scaled to the region's observed wind utilisation hours. Seeded from the region id, hence deterministic.
+Both synthetic profiles are generated jointly for all regions of a set, so that neighbouring regions share their
+weather: the correlation between two regions decays with the great-circle distance d between their points as
+exp(−d/L) (a Gaussian field, Cholesky factor of the region covariance matrix). docs/data.md ("Hourly wind and solar
+profiles") gives every statistic, its target and its source.
+
+- **Wind** (``synthetic: seeded``): an AR(1) process (hourly persistence 0.97) driven by spatially correlated
+  innovations (L = :data:`WIND_CORRELATION_KM`) around a seasonal cycle (higher in winter/spring) and a diurnal
+  cycle (higher at night), pushed through a logistic power-curve-like transform and scaled to the region's
+  observed wind utilisation hours.
+- **Solar** (``synthetic: clear-sky × clearness``): pvlib's clear-sky GHI (Haurwitz model) at the region's
+  representative point, as a fraction of 1000 W/m², times one cloudiness factor per local day drawn from the
+  Bendt et al. daily clearness-index distribution (spatially correlated, L = :data:`SOLAR_CORRELATION_KM`), then
+  scaled so that the annual full-load hours equal the region's observed solar utilisation hours.
+- **Importer**: :func:`import_ninja` turns renewables.ninja hourly CSVs (one per region) into a measured table.
 - **Measured** profiles supplied by the user (CSV/Parquet, 8760 rows, one column per region id, values 0–1)
   replace the synthetic ones region by region.
 
