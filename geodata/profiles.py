@@ -1,12 +1,19 @@
 """Hourly capacity-factor profiles (8760 h) for wind and solar per region.
 
-- **Solar** (``synthetic: clear-sky``): pvlib's clear-sky GHI (Haurwitz model, needs only the solar zenith) at
-  the region's representative point, as a fraction of 1000 W/m², then scaled by one factor per region so that the
-  annual full-load hours equal the region's observed solar utilisation hours (hours = Σ_h cf_h). Clear-sky
-  shapes overstate winter and cloudy-day output; the annual energy is right, the day-to-day variance is not.
-- **Wind** (``synthetic: seeded``): an AR(1) process (hourly persistence 0.97) around a seasonal cycle (higher in
-  winter/spring) and a diurnal cycle (higher at night), pushed through a logistic power-curve-like transform and
-  scaled to the region's observed wind utilisation hours. Seeded from the region id, hence deterministic.
+Both synthetic profiles are generated jointly for all regions of a set, so that neighbouring regions share their
+weather: the correlation between two regions decays with the great-circle distance d between their points as
+exp(−d/L) (a Gaussian field, Cholesky factor of the region covariance matrix). docs/data.md ("Hourly wind and solar
+profiles") gives every statistic, its target and its source.
+
+- **Wind** (``synthetic: seeded``): an AR(1) process (hourly persistence 0.97) driven by spatially correlated
+  innovations (L = :data:`WIND_CORRELATION_KM`) around a seasonal cycle (higher in winter/spring) and a diurnal
+  cycle (higher at night), pushed through a logistic power-curve-like transform and scaled to the region's
+  observed wind utilisation hours.
+- **Solar** (``synthetic: clear-sky × clearness``): pvlib's clear-sky GHI (Haurwitz model) at the region's
+  representative point, as a fraction of 1000 W/m², times one cloudiness factor per local day drawn from the
+  Bendt et al. daily clearness-index distribution (spatially correlated, L = :data:`SOLAR_CORRELATION_KM`), then
+  scaled so that the annual full-load hours equal the region's observed solar utilisation hours.
+- **Importer**: :func:`import_ninja` turns renewables.ninja hourly CSVs (one per region) into a measured table.
 - **Measured** profiles supplied by the user (CSV/Parquet, 8760 rows, one column per region id, values 0–1)
   replace the synthetic ones region by region.
 
@@ -76,19 +83,166 @@ def solar_shape(lat: float, lon: float, index: pd.DatetimeIndex) -> np.ndarray:
     return np.nan_to_num(ghi / 1000.0)
 
 
-def wind_shape(region_id: str, lat: float, index: pd.DatetimeIndex) -> np.ndarray:
-    """Seeded synthetic wind shape with seasonal, diurnal and weather-like (AR(1)) variation."""
-    rng = np.random.default_rng(zlib.crc32(region_id.encode("utf-8")))
+EARTH_RADIUS_KM = 6371.0
+WIND_CORRELATION_KM = 723.0
+"""e-folding length L of the hourly wind-power correlation, ρ(d) = exp(−d/L): Giebel (2000), fit over European
+stations (see docs/data.md, "Hourly wind and solar profiles")."""
+SOLAR_CORRELATION_KM = 455.0
+"""e-folding length of the daily clearness correlation between stations, derived from Baker & Skaggs (1984)
+(r = 0.88 at 60 km, falling 0.12 per 100 km to r ≈ 0.30 at 550 km: L = 490 / ln(0.88/0.30)); an estimate."""
+CLEARNESS_MIN = 0.05
+"""Lowest daily clearness index of the Bendt et al. (1981) distribution."""
+CLEARNESS_RANGE = (0.35, 0.65)
+"""Annual-mean daily clearness index K̄_T given to the cloudiest and the sunniest region of a set (estimate)."""
+OVERCAST_KT = 0.30
+"""A day counts as overcast when its clearness index K_T is below this value (convention of this module)."""
+
+
+def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Pairwise great-circle distances (haversine, R = 6371 km) between points given in degrees."""
+    la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
+    dla = la[:, None] - la[None, :]
+    dlo = lo[:, None] - lo[None, :]
+    a = np.sin(dla / 2) ** 2 + np.cos(la[:, None]) * np.cos(la[None, :]) * np.sin(dlo / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def correlated_normals(
+    lat: np.ndarray, lon: np.ndarray, length_km: float, n: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``n`` draws (rows) of a Gaussian field at the points: each column N(0, 1), corr(i, j) = exp(−d_ij / L).
+
+    Σ_ij = exp(−d_ij/L) (positive definite for great-circle distances on the sphere), Σ = C Cᵀ (Cholesky, with a
+    1e-10 ridge for round-off), rows = ε C ᵀ with ε i.i.d. N(0, 1), so that Cov(row) = Σ.
+    """
+    d = great_circle_km(lat, lon)
+    sigma = np.exp(-d / float(length_km)) + 1e-10 * np.eye(len(d))
+    chol = np.linalg.cholesky(sigma)
+    return rng.standard_normal((n, len(d))) @ chol.T
+
+
+def _seed(kind: str, ids: list[str]) -> int:
+    return zlib.crc32(("|".join([kind, *ids])).encode("utf-8"))
+
+
+def wind_shapes(ids: list[str], lat: np.ndarray, lon: np.ndarray, index: pd.DatetimeIndex) -> np.ndarray:
+    """Seeded synthetic wind shapes (8760 × regions), spatially correlated across regions.
+
+    z_{h,i} = s_i(h) + g(h) + 0.9·a_{h,i}, with the seasonal cycle s_i = ±0.25·cos(2π(doy − 45)/365) (peak in
+    mid-February in the northern hemisphere), the diurnal cycle g = 0.12·cos(2π(hour − 2)/24) (peak ~02:00) and the
+    AR(1) weather term a_{h,i} = φ·a_{h−1,i} + √(1−φ²)·ε_{h,i}, φ = 0.97 (unit variance). The innovations ε_h are a
+    Gaussian field with corr(ε_i, ε_j) = exp(−d_ij/L_wind); the same filter on every column keeps that correlation
+    for a. The shape is logistic: 1/(1 + exp(−2.2(z − 0.3))), later scaled to the observed full-load hours.
+    """
+    rng = np.random.default_rng(_seed("wind", ids))
     doy = index.dayofyear.to_numpy()
     hod = index.hour.to_numpy()
-    north = 1.0 if lat >= 0 else -1.0
-    seasonal = 0.25 * np.cos(2 * np.pi * (doy - 45) / 365.0) * north  # peak mid-February (winter/spring)
-    diurnal = 0.12 * np.cos(2 * np.pi * (hod - 2) / 24.0)  # peak ~02:00, trough mid-afternoon
-    eps = rng.normal(0.0, 1.0, HOURS)
+    north = np.where(np.asarray(lat, float) >= 0, 1.0, -1.0)
+    seasonal = 0.25 * np.cos(2 * np.pi * (doy - 45) / 365.0)[:, None] * north[None, :]
+    diurnal = 0.12 * np.cos(2 * np.pi * (hod - 2) / 24.0)[:, None]
+    eps = correlated_normals(lat, lon, WIND_CORRELATION_KM, HOURS, rng)
     phi = 0.97
-    ar = lfilter([np.sqrt(1 - phi**2)], [1.0, -phi], eps)
+    ar = lfilter([np.sqrt(1 - phi**2)], [1.0, -phi], eps, axis=0)
     z = seasonal + diurnal + 0.9 * ar
     return 1.0 / (1.0 + np.exp(-2.2 * (z - 0.3)))
+
+
+def clearness_bounds(kbar: float) -> tuple[float, float]:
+    """(K_min, K_max) of the Bendt et al. (1981) daily clearness distribution for the mean K̄_T:
+    K_min = 0.05, K_max = 0.6313 + 0.267·K̄_T − 11.9·(K̄_T − 0.75)^8."""
+    return CLEARNESS_MIN, 0.6313 + 0.267 * kbar - 11.9 * (kbar - 0.75) ** 8
+
+
+def _truncexp_mean(gamma: float, lo: float, hi: float) -> float:
+    """Mean of the density ∝ exp(γk) on [lo, hi]: with w = hi − lo and x = γw, mean = lo + w·(1 + 1/(eˣ − 1) − 1/x)."""
+    w = hi - lo
+    x = gamma * w
+    if abs(x) < 1e-6:
+        return lo + w / 2
+    return float(lo + w * (1.0 + 1.0 / np.expm1(x) - 1.0 / x))
+
+
+def clearness_gamma(kbar: float) -> float:
+    """γ of the Bendt et al. (1981) distribution, F(K) = (e^{γK_min} − e^{γK})/(e^{γK_min} − e^{γK_max}), solved so
+    that its mean equals K̄_T (the mean of the truncated exponential rises monotonically with γ)."""
+    from scipy.optimize import brentq
+
+    lo, hi = clearness_bounds(kbar)
+    if not lo < kbar < hi:
+        raise ValueError(f"mean clearness {kbar} outside ({lo}, {hi:.3f})")
+    return float(brentq(lambda g: _truncexp_mean(g, lo, hi) - kbar, -500.0, 500.0, xtol=1e-10))
+
+
+def clearness_cdf(k: np.ndarray, kbar: float) -> np.ndarray:
+    """Bendt et al. (1981) cumulative distribution of the daily clearness index K_T for the mean K̄_T."""
+    lo, hi = clearness_bounds(kbar)
+    g = clearness_gamma(kbar)
+    k = np.clip(np.asarray(k, float), lo, hi)
+    if abs(g) < 1e-9:
+        return (k - lo) / (hi - lo)
+    return np.expm1(g * (k - lo)) / np.expm1(g * (hi - lo))
+
+
+def clearness_ppf(u: np.ndarray, kbar: float) -> np.ndarray:
+    """Inverse of :func:`clearness_cdf`: K = K_min + ln(1 + u·(e^{γ(K_max − K_min)} − 1))/γ."""
+    lo, hi = clearness_bounds(kbar)
+    g = clearness_gamma(kbar)
+    u = np.clip(np.asarray(u, float), 0.0, 1.0)
+    if abs(g) < 1e-9:
+        return lo + u * (hi - lo)
+    return lo + np.log1p(u * np.expm1(g * (hi - lo))) / g
+
+
+def mean_clearness(solar_hours: np.ndarray, clear_sky_hours: np.ndarray) -> np.ndarray:
+    """Annual-mean daily clearness index K̄_T per region (estimate).
+
+    The ratio r = observed solar full-load hours / clear-sky hours ranks the regions from cloudiest to sunniest
+    (it also carries tracking and DC/AC ratios, so only the rank order within a set is used):
+    K̄_T = a + (b − a)·(r − r_min)/(r_max − r_min) with (a, b) = :data:`CLEARNESS_RANGE`.
+    """
+    r = np.asarray(solar_hours, float) / np.maximum(np.asarray(clear_sky_hours, float), 1e-9)
+    a, b = CLEARNESS_RANGE
+    span = r.max() - r.min() if len(r) else 0.0
+    if span <= 0:
+        return np.full(len(r), 0.5 * (a + b))
+    return a + (b - a) * (r - r.min()) / span
+
+
+def daily_clearness(ids: list[str], lat: np.ndarray, lon: np.ndarray, kbar: np.ndarray, days: int) -> np.ndarray:
+    """Daily clearness indices K_T (days × regions), seeded, spatially correlated.
+
+    A Gaussian field z_d with corr(z_i, z_j) = exp(−d_ij/L_solar), one independent draw per day, is mapped through
+    the normal CDF Φ and the inverse Bendt distribution of each region: K_{d,i} = F⁻¹(Φ(z_{d,i}); K̄_T,i). The
+    marginal of every region is exactly Bendt's for its K̄_T; the spatial correlation is that of z (slightly less
+    after the monotone transform).
+    """
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(_seed("solar", ids))
+    z = correlated_normals(lat, lon, SOLAR_CORRELATION_KM, days, rng)
+    u = norm.cdf(z)
+    return np.column_stack([clearness_ppf(u[:, i], float(kbar[i])) for i in range(len(ids))])
+
+
+def day_number(index: pd.DatetimeIndex) -> np.ndarray:
+    """0-based local day of each hour (0 … 364)."""
+    return ((index - index[0]) // pd.Timedelta(days=1)).to_numpy().astype(int)
+
+
+def solar_shapes(
+    ids: list[str], lat: np.ndarray, lon: np.ndarray, solar_hours: np.ndarray, index: pd.DatetimeIndex
+) -> tuple[np.ndarray, np.ndarray]:
+    """(shapes, K_T): clear-sky shape × daily cloudiness factor K_{d,i}/K_max,i per region, before scaling.
+
+    The factor is 1 on the clearest possible day and K_min/K_max on the darkest; it applies to every hour of the
+    local day. Scaling to observed full-load hours follows in :func:`build_profiles`.
+    """
+    clear = np.column_stack([solar_shape(la, lo, index) for la, lo in zip(lat, lon, strict=True)])
+    kbar = mean_clearness(solar_hours, clear.sum(axis=0))
+    day = day_number(index)
+    kt = daily_clearness(ids, lat, lon, kbar, int(day.max()) + 1)
+    kmax = np.array([clearness_bounds(float(k))[1] for k in kbar])
+    return clear * (kt / kmax[None, :])[day, :], kt
 
 
 @dataclass
@@ -177,8 +331,8 @@ def build_profiles(
     ordered = regions.sort_values("id")
     origin = {}
     for rid in ordered["id"]:
-        origin[f"solar:{rid}"] = "synthetic: pvlib clear-sky scaled to observed hours"
-        origin[f"wind:{rid}"] = "synthetic: seeded AR(1) scaled to observed hours"
+        origin[f"solar:{rid}"] = "synthetic: pvlib clear-sky × correlated daily clearness, scaled to observed hours"
+        origin[f"wind:{rid}"] = "synthetic: seeded spatially correlated AR(1), scaled to observed hours"
     if cache_dir == "default":
         cache_dir = default_cache_dir()
     path = Path(cache_dir) / "profiles" / f"{_cache_key(ordered, year, tz)}.npz" if cache_dir else None
@@ -187,10 +341,13 @@ def build_profiles(
         wind_df = pd.DataFrame(cached[0], index=index, columns=list(ordered["id"]))
         solar_df = pd.DataFrame(cached[1], index=index, columns=list(ordered["id"]))
     else:
-        wind, solar = {}, {}
-        for r in ordered.itertuples(index=False):
-            solar[r.id] = _calibrate(solar_shape(r.lat, r.lon, index), float(r.solar_hours))
-            wind[r.id] = _calibrate(wind_shape(r.id, r.lat, index), float(r.wind_hours))
+        ids = [str(i) for i in ordered["id"]]
+        lat, lon = ordered["lat"].to_numpy(float), ordered["lon"].to_numpy(float)
+        w_raw = wind_shapes(ids, lat, lon, index)
+        s_raw, _ = solar_shapes(ids, lat, lon, ordered["solar_hours"].to_numpy(float), index)
+        wh, sh = ordered["wind_hours"].to_numpy(float), ordered["solar_hours"].to_numpy(float)
+        wind = {rid: _calibrate(w_raw[:, i], wh[i]) for i, rid in enumerate(ids)}
+        solar = {rid: _calibrate(s_raw[:, i], sh[i]) for i, rid in enumerate(ids)}
         wind_df, solar_df = pd.DataFrame(wind, index=index), pd.DataFrame(solar, index=index)
         if path:
             _write_cache(path, list(ordered["id"]), wind_df.to_numpy(), solar_df.to_numpy())
@@ -239,3 +396,84 @@ def _apply_measured(prof: Profiles, tech: str, path: Path, region_ids: set[str])
             )
         target[col] = vals
         prof.origin[f"{tech}:{col}"] = f"measured: {path.name}"
+
+
+def _read_ninja(path: Path, column: str) -> pd.Series:
+    """One renewables.ninja hourly CSV: ``#`` comment lines, then a header with ``time`` (UTC) and ``column``."""
+    if not path.exists():
+        raise DataError(DataIssue("error", str(path), "", "", "file not found"))
+    try:
+        df = pd.read_csv(path, comment="#", skip_blank_lines=True)
+    except Exception as exc:
+        raise DataError(
+            DataIssue("error", str(path), "", "", f"cannot be read as a renewables.ninja CSV: {exc}")
+        ) from exc
+    if column not in df.columns:
+        cols = ", ".join(map(str, df.columns)) or "none"
+        raise DataError(DataIssue("error", str(path), "", column, f"column not found (columns: {cols})"))
+    if "time" in df.columns:
+        times = pd.to_datetime(df["time"], errors="coerce", utc=True)
+        bad = np.flatnonzero(times.isna().to_numpy())
+        if bad.size:
+            raise DataError(DataIssue("error", str(path), str(int(bad[0]) + 2), "time", "not a date-time"))
+        leap = ((times.dt.month == 2) & (times.dt.day == 29)).to_numpy()
+        df = df.loc[~leap]  # a leap year drops Feb 29 (UTC), as the reference calendar has none
+    vals = pd.to_numeric(df[column], errors="coerce")
+    bad = np.flatnonzero(~np.isfinite(vals.to_numpy(dtype=float)))
+    if bad.size:
+        raise DataError(DataIssue("error", str(path), f"data row {int(bad[0]) + 1}", column, "not a number"))
+    if len(vals) != HOURS:
+        raise DataError(
+            DataIssue(
+                "error", str(path), "", column, f"has {len(vals)} hourly rows; 8760 (or 8784 for a leap year) needed"
+            )
+        )
+    out = vals.to_numpy(dtype=float)
+    bad = np.flatnonzero((out < 0) | (out > 1))
+    if bad.size:
+        raise DataError(
+            DataIssue(
+                "error",
+                str(path),
+                f"data row {int(bad[0]) + 1}",
+                column,
+                f"value {out[bad[0]]:g} outside [0, 1] (download with capacity 1 kW: values are capacity factors)",
+            )
+        )
+    return pd.Series(out)
+
+
+def standard_offset_hours(tz: str, year: int) -> int:
+    """Whole-hour UTC offset of the time zone's standard time (its offset on 1 January of ``year``)."""
+    off = pd.Timestamp(f"{year}-01-01", tz=tz).utcoffset()
+    return round(off.total_seconds() / 3600) if off is not None else 0
+
+
+def import_ninja(
+    files: dict[str, str | Path],
+    region_ids: set[str] | list[str],
+    tz: str,
+    year: int = 2023,
+    column: str = "electricity",
+) -> pd.DataFrame:
+    """renewables.ninja hourly CSVs (one per region) → a measured-profile table for ``grid.profiles``.
+
+    ``files`` maps region id → CSV file as downloaded from renewables.ninja (capacity 1 kW, so ``electricity`` is
+    a capacity factor). Rows are UTC hours; they are rotated by the set's standard UTC offset so that row h is hour h
+    of the year in the set's time zone (local[h] = utc[(h − offset) mod 8760]; the first/last ``offset`` hours
+    wrap around the year end). Feb 29 of a leap year is dropped. Returns 8760 rows × region ids (columns sorted).
+    Raises :class:`DataError` naming the file and the field for an unknown region, a missing column, a row count
+    other than 8760, non-numeric values or values outside [0, 1].
+    """
+    known = set(region_ids)
+    off = standard_offset_hours(tz, year)
+    cols: dict[str, np.ndarray] = {}
+    for rid, f in sorted(files.items()):
+        if rid not in known:
+            raise DataError(
+                DataIssue(
+                    "error", str(f), "", "region", f"'{rid}' is not a region id of this set (e.g. {sorted(known)[0]})"
+                )
+            )
+        cols[rid] = np.roll(_read_ninja(Path(f), column).to_numpy(), off)
+    return pd.DataFrame(cols)

@@ -650,6 +650,52 @@ def data_show(
     guarded(_run, check=_check)
 
 
+@data_app.command("import-profiles")
+def data_import_profiles(
+    region: Annotated[list[str], typer.Option("--region", help="REGION_ID=FILE, one per region (repeat the option)")],
+    out_file: Annotated[Path, typer.Option("--out", help="Profile table to write (.csv or .parquet)")],
+    fmt: Annotated[str, typer.Option("--format", help="Input format (allowed: ninja)")] = "ninja",
+    tech: Annotated[str, typer.Option("--tech", help="wind or solar (names the grid.profiles key to use)")] = "wind",
+    set_name: Annotated[str, typer.Option("--set", help="Region set whose ids and time zone apply")] = "china",
+    column: Annotated[str, typer.Option("--column", help="Column holding the capacity factor")] = "electricity",
+) -> None:
+    """Turn downloaded hourly files (renewables.ninja CSVs) into a measured-profile table for grid.profiles."""
+    from geodata import load_region_set
+    from geodata.profiles import import_ninja
+
+    pairs: dict[str, str] = {}
+
+    def _check():
+        from optimizer.safety import check_out_file
+
+        if fmt != "ninja":
+            raise ScenarioError("command line", [("--format", f"'{fmt}' unknown (allowed: ninja)")])
+        if tech not in ("wind", "solar"):
+            raise ScenarioError("command line", [("--tech", f"'{tech}' unknown (allowed: wind, solar)")])
+        for item in region:
+            rid, sep, f = item.partition("=")
+            if not sep or not rid or not f:
+                raise ScenarioError("command line", [("--region", f"'{item}' is not REGION_ID=FILE")])
+            if rid in pairs:
+                raise ScenarioError("command line", [("--region", f"region '{rid}' given twice")])
+            pairs[rid] = f
+        check_out_file(out_file, "--out", suffixes=(".csv", ".parquet"), inputs=list(pairs.values()))
+
+    def _run():
+        rs = load_region_set(set_name, check_polygons=False)
+        df = import_ninja(pairs, set(rs.regions["id"]), rs.timezone, rs.weather_year, column=column)
+        if out_file.suffix.lower() == ".parquet":
+            df.to_parquet(out_file, index=False)
+        else:
+            df.to_csv(out_file, index=False)
+        mean = ", ".join(f"{c} {df[c].mean():.3f}" for c in df.columns)
+        out.print(f"wrote {len(df)} h × {len(df.columns)} regions to {out_file} (mean capacity factor: {mean})")
+        out.print(f"use it in a scenario as  grid: {{profiles: {{{tech}: {out_file}}}}}")
+        return 0
+
+    guarded(_run, check=_check)
+
+
 @app.command("map")
 def map_cmd(
     run_dir: Annotated[Path, typer.Argument(help="Output folder of a finished solve")],
