@@ -160,7 +160,7 @@ def test_fields_and_docs_name_the_new_sources():
     assert "K1" in f.at["price_per_mwh", "source"] and "S1b" in f.at["price_per_mwh", "source"]
     assert "P2" in f.at["rps_total", "source"] and "2026" in f.at["rps_total", "description"]
     text = DOCS.read_text(encoding="utf-8")
-    for key in ("| S1b |", "| K1 |", "| K2 |", "| P2 |", "| T2 |"):
+    for key in ("| S1b |", "| K1 |", "| K2 |", "| P2 |", "| LL1 |"):
         assert key in text, key
     for figure in ("269.92", "329.17", "666.50", "4ab2031b"):
         assert figure in text, figure
