@@ -184,3 +184,11 @@ def test_docs_list_every_changed_price_and_factor(regions):
         ef = row["ef_t_per_mwh"]
         assert re.search(rf"{rid}\s+[0-9.]+\s+→\s+{re.escape(price)}\b", text), (rid, price)
         assert re.search(rf"{rid}\s+[0-9.]+\s+→\s+{re.escape(ef)}\b", text), (rid, ef)
+
+
+def test_published_flat_prices_equal_the_sum_of_their_components():
+    """The tables' components (docs/data.md, key PT) add up to the flat energy price each table prints."""
+    beijing = 0.409176 + 0.012185 + 0.2065 + 0.026306 + 0.027168  # energy + loss + T&D + system + funds, 1-10 kV
+    hubei_110 = 0.384470 + 0.013643 + 0.0884 + 0.082273 + 0.0452  # same order, 110 kV
+    assert beijing == pytest.approx(0.681335, abs=1e-9)
+    assert hubei_110 == pytest.approx(0.613986, abs=1e-9)
