@@ -264,8 +264,8 @@ def check_out_dir(
         return res
     kind = output_kind(res)
     foreign = foreign_entries(res)
+    listed = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
     if kind is None:
-        listed = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
         raise OutputRefused(
             shown,
             flag,
@@ -273,7 +273,6 @@ def check_out_dir(
             "or empty folder, or pass --force to replace it",
         )
     if foreign and not (writes_into and kind in accept):
-        listed = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
         raise OutputRefused(
             shown,
             flag,

@@ -43,3 +43,12 @@ def scenario_dict(**over) -> dict:
     }
     base.update(over)
     return base
+
+
+def set_path(data: dict, path: tuple, value) -> dict:
+    """Set ``value`` at a nested ``path`` of a scenario dict (str keys create mappings, ints index lists)."""
+    cur = data
+    for p in path[:-1]:
+        cur = cur.setdefault(p, {}) if isinstance(p, str) else cur[p]
+    cur[path[-1]] = value
+    return data

@@ -19,7 +19,7 @@ from optimizer.scenario import MAX_CLUSTERS, ScenarioError, load_scenario, parse
 from optimizer.sweep import read_records
 from optimizer.sweepfile import MAX_POINTS, load_sweep
 
-from .conftest import scenario_dict
+from .conftest import scenario_dict, set_path
 
 runner = CliRunner()
 
@@ -34,12 +34,7 @@ def _write(folder: Path, data, name="s.yaml") -> Path:
     return p
 
 
-def _set(data: dict, path: tuple, value) -> dict:
-    cur = data
-    for p in path[:-1]:
-        cur = cur.setdefault(p, {}) if isinstance(p, str) else cur[p]
-    cur[path[-1]] = value
-    return data
+_set = set_path
 
 
 NUMERIC = [

@@ -27,8 +27,12 @@ def cli(*args):
     )
 
 
+#: dedicated green power dearer than grid power at the hubs, so that cutting carbon costs money (a real frontier)
+DEAR_GREEN = {"green_delivery_charge_per_mwh": 300}
+
+
 def tiny(**over):
-    return parse_scenario(scenario_dict(time={"mode": "annual"}, **over))
+    return parse_scenario(scenario_dict(time={"mode": "annual"}, grid=DEAR_GREEN, **over))
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +157,7 @@ def test_failed_epsilon_point_is_reported_not_dropped(tmp_path, monkeypatch):
 
 def test_cli_pareto_on_two_workers_matches_sequential(frontier, tmp_path):
     p = tmp_path / "s.yaml"
-    p.write_text(yaml.safe_dump(scenario_dict(time={"mode": "annual"}), sort_keys=False))
+    p.write_text(yaml.safe_dump(scenario_dict(time={"mode": "annual"}, grid=DEAR_GREEN), sort_keys=False))
     r = cli("pareto", p, "--points", 4, "--out", tmp_path / "out", "--workers", 2)
     assert r.returncode == 0, r.stderr
     assert "frontier" in r.stdout

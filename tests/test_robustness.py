@@ -26,7 +26,7 @@ from optimizer import ScenarioError, TimeLimitError, parse_scenario, solve
 from optimizer import outputs as outputs_mod
 from optimizer.cli import app
 
-from .conftest import ROOT, scenario_dict
+from .conftest import ROOT, scenario_dict, set_path
 
 SITES = ["zhongwei", "guian", "yrd_demo_zone", "tianfu"]
 FAST = {"max_examples": 8, "deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
@@ -118,12 +118,7 @@ def valid_scenarios(draw) -> dict:
     )
 
 
-def _set(data: dict, path: tuple, value) -> dict:
-    cur = data
-    for p in path[:-1]:
-        cur = cur.setdefault(p, {}) if isinstance(p, str) else cur[p]
-    cur[path[-1]] = value
-    return data
+_set = set_path
 
 
 BAD_TYPE = ["abc", [1, 2], {"x": 1}]

@@ -91,7 +91,8 @@ def test_highs_options_reach_highs_and_the_result(tmp_path):
 
     logs = {k: tmp_path / f"{k}.log" for k in ("plain", "off")}
     plain = solve(parse_scenario(scenario_dict(time={"mode": "monthly"})), log_file=logs["plain"])
-    sc = parse_scenario(scenario_dict(time={"mode": "monthly"}, solver={"highs_options": {"presolve": "off"}}))
+    solver = {"mip_gap": 0.0, "time_limit_s": 60, "highs_options": {"presolve": "off"}}  # both solved to optimality
+    sc = parse_scenario(scenario_dict(time={"mode": "monthly"}, solver=solver))
     off = solve(sc, log_file=logs["off"])
     assert "Presolving model" in logs["plain"].read_text()
     assert "Presolving model" not in logs["off"].read_text()

@@ -31,7 +31,12 @@ def cli(*args):
 
 
 def base_dict() -> dict:
-    return scenario_dict(time={"mode": "annual"})
+    # Gui'an and the dearer YRD demo zone; dedicated green power dearer than grid power, so a higher quota costs more
+    return scenario_dict(
+        time={"mode": "annual"},
+        sites={"include": ["guian", "yrd_demo_zone"]},
+        grid={"green_delivery_charge_per_mwh": 300},
+    )
 
 
 def write_sweep(tmp_path: Path, sweep: dict, base: dict | None = None) -> Path:
@@ -41,7 +46,7 @@ def write_sweep(tmp_path: Path, sweep: dict, base: dict | None = None) -> Path:
     return p
 
 
-#: Four points that differ: guian capped (clusters move to zhongwei), guian open at quota 0.6 and 1.0, and a
+#: Four points that differ: guian capped (clusters move to the YRD demo zone), guian open at quota 0.6 and 1.0, and a
 #: 20 GW cluster no site can hold (infeasible: a result, not a crash).
 ZIP4 = {
     "mode": "zip",
@@ -171,7 +176,7 @@ def test_identical_results_sequential_1_and_2_workers(tmp_path, one_worker_sched
     # the points really differ, so agreement below is not trivial
     assert list(df.status) == ["optimal", "optimal", "optimal", "infeasible"]
     assert "site" in df.message[3] or "MW" in df.message[3]
-    assert df["placement.a"][0] == "zhongwei" and df["placement.a"][1] == "guian"
+    assert df["placement.a"][0] == "yrd_demo_zone" and df["placement.a"][1] == "guian"
     assert df.total_cost[0] > df.total_cost[2] > df.total_cost[1]
     assert list(df["label:policy.green_share.min"]) == ["low", "low", "full", "default"]
     assert df["green_share.min"][2] == pytest.approx(1.0)
