@@ -248,7 +248,10 @@ def manifest(result, scenario_path: str | None, extra: dict | None = None, regio
             "solver": {"name": "HiGHS (highspy, in memory)", **solver},
             "solver_log": "solver.log" if result.solver_log else None,
             "timings_s": result.timings_s,
-            "data_note": "wind profiles synthetic (seeded); solar pvlib clear-sky scaled to observed hours",
+            "data_note": (
+                "wind profiles synthetic (seeded, spatially correlated); solar pvlib clear-sky with synthetic daily "
+                "cloudiness, both scaled to observed hours; system-load shapes synthetic"
+            ),
             **(extra or {}),
         }
     )
