@@ -156,7 +156,7 @@ def scenario(
 
 def worker(spec: dict) -> dict:
     """Solve one (variant, mode[, fixed plan]) in this process."""
-    from optimizer import parse_scenario, solve
+    from gridsite import parse_scenario, solve
 
     sc = parse_scenario(
         scenario(

@@ -63,7 +63,7 @@ def run(tree: Path, out: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(tree))
     exe = [sys.executable, "-c", "import sys; from gridsite.cli import main; sys.exit(main())"]
     if not (tree / "gridsite" / "cli").exists() and not (tree / "gridsite" / "cli.py").exists():
-        exe = [sys.executable, "-c", "import sys; from optimizer.cli import main; sys.exit(main())"]
+        exe = [sys.executable, "-c", "import sys; from gridsite.cli import main; sys.exit(main())"]
     for cmd in COMMANDS:
         args = [a.format(out=out) for a in cmd]
         t0 = time.perf_counter()

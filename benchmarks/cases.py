@@ -140,7 +140,7 @@ class Case:
     def scenario(self) -> dict:
         """The scenario as a plain dict (validated by ``optimizer.parse_scenario``)."""
         if self.scenario_file:
-            from optimizer.scenario import read_yaml
+            from optimizer.model.scenario import read_yaml
 
             data = read_yaml(self.scenario_file)
             if self.time != "file":

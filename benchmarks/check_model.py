@@ -64,10 +64,10 @@ def dump(spec: str, out: str) -> None:
     import numpy as np
 
     from geodata import load_region_set
-    from optimizer import parse_scenario
-    from optimizer.adapter import build_model_data
-    from optimizer.highs_direct import compile_to_highs
-    from optimizer.model import build_model
+    from gridsite import parse_scenario
+    from optimizer.model.adapter import build_model_data
+    from optimizer.model.build import build_model
+    from optimizer.model.highs import compile_to_highs
 
     name, _, variant = spec.partition("@")
     data = cases.all_cases()[name].scenario()

@@ -8,7 +8,7 @@ Run from the repository root (about a minute)::
 
 Part 1, headroom unlocked (the shape of the Duke "Rethinking Load Growth" finding, Norris et al. 2025): for each
 region, the largest constant new load X whose shed energy over the year, F(X) = Σ_h max(0, X − H(h)), is at most
-a share c of its own energy X · 8,760 h (:func:`optimizer.model.adequacy.max_flexible_load`), summed over the
+a share c of its own energy X · 8,760 h (:func:`optimizer.model.families.adequacy.max_flexible_load`), summed over the
 regions of each bundled set, for two headroom definitions:
   * ``duke``: H(h) = peak − own load(h) — new load may raise the system load up to its historical peak (Duke's
     definition, which says nothing about whether the peak itself had enough reserve);
@@ -37,7 +37,7 @@ SHARES = (0.0, 0.0025, 0.005, 0.01, 0.05)
 
 def headroom_curves() -> list[dict]:
     from geodata import load_region_set
-    from optimizer.model.adequacy import max_flexible_load
+    from optimizer.model.families.adequacy import max_flexible_load
 
     rows = []
     for name in ("us", "china"):
@@ -74,7 +74,7 @@ def headroom_curves() -> list[dict]:
 
 def model_runs(region_set: str = "us", site: str = "TX", clusters: int = 40) -> list[dict]:
     from geodata import load_region_set
-    from optimizer import parse_scenario, solve
+    from gridsite import parse_scenario, solve
 
     rs = load_region_set(region_set)
     rows = []

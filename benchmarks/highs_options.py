@@ -45,9 +45,9 @@ def write_lp(case_name: str, path: str) -> dict:
     import cases
 
     from geodata import load_region_set
-    from optimizer import parse_scenario
-    from optimizer.adapter import build_model_data
-    from optimizer.model import build_model
+    from gridsite import parse_scenario
+    from optimizer.model.adapter import build_model_data
+    from optimizer.model.build import build_model
 
     case = cases.all_cases()[case_name]
     sc = parse_scenario(case.scenario(), case.name)

@@ -1,6 +1,6 @@
 """Profile one benchmark case with cProfile (CPU clock, so a shared machine's load does not distort it).
 
-The region set and its profiles are loaded before profiling starts; the profile covers ``optimizer.solve``:
+The region set and its profiles are loaded before profiling starts; the profile covers ``optimizer.model.solve``:
 model data (time slices), Pyomo build, handoff to HiGHS, HiGHS, extraction::
 
     python benchmarks/profile_case.py china-200-rd12                    # top 25 by own time and by cumulative time
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     import cases
 
     from geodata import load_region_set
-    from optimizer import parse_scenario, solve
+    from gridsite import parse_scenario, solve
 
     case = cases.all_cases()[a.case]
     sc = parse_scenario(case.scenario(), case.name)

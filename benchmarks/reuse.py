@@ -2,9 +2,9 @@
 
 Compares, on the same scenario and the same carbon caps:
 
-- ``independent``: every point is a full ``optimizer.solve`` (model data → Pyomo build → handoff → HiGHS →
+- ``independent``: every point is a full ``optimizer.model.solve`` (model data → Pyomo build → handoff → HiGHS →
   tables), as the sweep and Pareto runners do today (the region set loaded once per process, as on a worker);
-- ``persistent``: the model is built and handed to HiGHS once (:class:`optimizer.highs_direct.PersistentHighs`);
+- ``persistent``: the model is built and handed to HiGHS once (:class:`optimizer.model.highs.PersistentHighs`);
   each point only changes the ``carbon_cap`` row's bound, re-solves (previous solution offered as a start) and
   extracts the tables.
 
@@ -39,11 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     import pyomo.environ as pyo
 
     from geodata import load_region_set
-    from optimizer import parse_scenario, solve
-    from optimizer.adapter import build_model_data
-    from optimizer.highs_direct import PersistentHighs
-    from optimizer.model import build_model
-    from optimizer.results import extract_tables
+    from gridsite import parse_scenario, solve
+    from optimizer.model.adapter import build_model_data
+    from optimizer.model.build import build_model
+    from optimizer.model.highs import PersistentHighs
+    from optimizer.model.results import extract_tables
 
     case = cases.all_cases()[a.case]
     data = case.scenario()

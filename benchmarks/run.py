@@ -122,10 +122,10 @@ def worker(case_name: str, lp_path: str | None, mps_path: str | None) -> dict:
     import cases
 
     from geodata import load_region_set
-    from optimizer import parse_scenario
+    from gridsite import parse_scenario
 
-    hd = importlib.import_module("optimizer.highs_direct")
-    solve_mod = importlib.import_module("optimizer.solve")  # the module (``optimizer.solve`` is also a function)
+    hd = importlib.import_module("optimizer.model.highs")
+    solve_mod = importlib.import_module("optimizer.model.solve")
 
     t_imp, c_imp = time.perf_counter(), time.process_time()
     base_rss = peak_rss_mb()
@@ -167,13 +167,13 @@ def worker(case_name: str, lp_path: str | None, mps_path: str | None) -> dict:
     if mps_path:  # the model exactly as handed to HiGHS in memory (same row/column order)
         import highspy
 
-        from optimizer.adapter import build_model_data
-        from optimizer.model import build_model
+        from optimizer.model.adapter import build_model_data
+        from optimizer.model.build import build_model
 
         md, _ = build_model_data(sc, rs)
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
-        importlib.import_module("optimizer.highs_direct").compile_to_highs(build_model(md), h)
+        importlib.import_module("optimizer.model.highs").compile_to_highs(build_model(md), h)
         h.writeModel(mps_path)
     tm = res.timings_s
     e2e = (t_prof - t_imp) + tm["total"] - tm.get("write_lp", 0.0)

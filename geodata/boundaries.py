@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import shape
 
-from geodata.errors import DataError
+from gridsite.errors import DataError
 
 #: Douglas–Peucker tolerance in degrees for map boundaries (~2 km).
 SIMPLIFY_DEG = 0.02

@@ -10,7 +10,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from geodata.errors import DataIssue
+from gridsite.errors import DataIssue
 
 REGION_COLUMNS = {
     # column: (required numeric?, allow negative?)

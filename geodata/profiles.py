@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-from geodata.errors import DataError, DataIssue
+from gridsite.errors import DataError, DataIssue
 
 HOURS = 8760
 

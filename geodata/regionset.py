@@ -30,9 +30,9 @@ import yaml
 
 from geodata import checks
 from geodata.boundaries import load_boundaries
-from geodata.errors import DataError, DataIssue, DataWarning
 from geodata.profiles import Profiles, build_profiles
 from geodata.sysload import system_load_shapes
+from gridsite.errors import DataError, DataIssue, DataWarning
 
 BUNDLED = ("china", "us")
 TABLES = ("regions", "sites", "corridors", "demand_centres", "tech_costs", "fields")

@@ -34,8 +34,8 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from geodata.errors import DataError, DataIssue
 from geodata.profiles import hourly_index
+from gridsite.errors import DataError, DataIssue
 
 SEASON_AMPLITUDES = {"summer": (0.25, 0.08), "winter": (0.08, 0.25), "dual": (0.20, 0.15)}
 WEEKEND_FACTOR = 0.92

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer import InfeasibleError, parse_scenario, solve
-from optimizer.adapter import annuity_per_kw
-from optimizer.model.adequacy import breakpoints, shed_needed
+from gridsite import InfeasibleError, build_summary, parse_scenario, solve
+from optimizer.model.adapter import annuity_per_kw
+from optimizer.model.families.adequacy import breakpoints, shed_needed
 
 from .conftest import scenario_dict
 
@@ -115,7 +115,7 @@ def test_flexibility_replaces_firm_capacity_and_never_raises_cost(tight):
     assert _region(flex).new_firm_mw == pytest.approx(0.0, abs=1e-6)
     # the cluster sheds 25 MW for the 10 peak hours: 0.25 GWh
     assert _region(flex).shed_gwh == pytest.approx(SHORT_MW * PEAK_HOURS / 1000.0, rel=1e-6)
-    assert flex.summary()["demand"]["curtailed_twh"] == pytest.approx(0.25e-3, rel=1e-6)
+    assert build_summary(flex)["demand"]["curtailed_twh"] == pytest.approx(0.25e-3, rel=1e-6)
     assert flex.total_cost <= rigid.total_cost + 1e-9
     assert rigid.total_cost - flex.total_cost == pytest.approx(rigid.cost_breakdown["new_firm"], rel=1e-6)
 

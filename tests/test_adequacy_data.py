@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from geodata.errors import DataError
 from geodata.regionset import bundled_path, load_region_set
 from geodata.sysload import system_load_shapes
+from gridsite.errors import DataError
 
 NEW_REGION_COLS = {
     "china": [

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from geodata import maps
+from rendering import maps
 
 CHROMIUM = shutil.which("chromium")
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "maps"
@@ -335,7 +335,7 @@ def assert_not_blank(c: Chrome, share: float = 0.05) -> None:
 
 
 def test_run_report_offline(chrome, china, tmp_path):
-    from geodata import report
+    from rendering import report
 
     from .test_report import make_run
 
@@ -359,7 +359,7 @@ def test_run_report_offline(chrome, china, tmp_path):
 
 
 def test_sweep_and_pareto_reports_offline(chrome, tmp_path):
-    from geodata import report
+    from rendering import report
 
     from .test_report import make_pareto, make_sweep
 

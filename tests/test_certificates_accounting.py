@@ -11,9 +11,9 @@ import pytest
 from geodata import load_region_set
 from geodata.geo import great_circle_km
 from geodata.regionset import bundled_path
-from optimizer import parse_scenario, solve
-from optimizer.adapter import build_model_data
-from optimizer.model import build_model
+from gridsite import parse_scenario, solve
+from optimizer.model.adapter import build_model_data
+from optimizer.model.build import build_model
 
 from .conftest import scenario_dict
 
@@ -184,7 +184,7 @@ def test_annual_slices_keep_one_shape(us):
 
 
 def test_bad_utc_offset_is_a_clear_data_error(tmp_path):
-    from geodata.errors import DataError
+    from gridsite.errors import DataError
 
     dst = tmp_path / "us_bad"
     shutil.copytree(bundled_path("us"), dst)

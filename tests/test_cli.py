@@ -19,7 +19,7 @@ ENV = {**os.environ, "COLUMNS": "200"}
 
 def run(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", *map(str, args)],
+        [sys.executable, "-m", "gridsite.cli", *map(str, args)],
         capture_output=True,
         text=True,
         env=ENV,

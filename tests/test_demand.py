@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.demand import (
+from optimizer.model.demand import (
     NETWORK_STORAGE_SHARE,
     diurnal_shape,
     estimate,

@@ -11,9 +11,9 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from optimizer import parse_scenario, solve
-from optimizer.cli import app
-from optimizer.outputs import write_tables
+from gridsite import parse_scenario, solve
+from gridsite.cli import app
+from rendering.runfolder import write_tables
 
 from .conftest import ROOT, scenario_dict
 
@@ -53,7 +53,7 @@ def test_same_bytes_in_another_process_with_another_hash_seed(china, tmp_path, m
     seed = os.environ.get("PYTHONHASHSEED", "")
     other = str(int(seed) + 1) if seed.isdigit() else "12345"
     proc = subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", "solve", str(p), "--out", str(tmp_path / "there"), "--no-maps", "-q"],
+        [sys.executable, "-m", "gridsite.cli", "solve", str(p), "--out", str(tmp_path / "there"), "--no-maps", "-q"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from optimizer import InfeasibleError, parse_scenario, solve
-from optimizer import diagnose as dg
-from optimizer.adapter import build_model_data
-from optimizer.cli import app
+from gridsite import InfeasibleError, parse_scenario, solve
+from gridsite.cli import app
+from optimizer.model import diagnose as dg
+from optimizer.model.adapter import build_model_data
 
 from .conftest import scenario_dict
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pyomo.environ as pyo
 import pytest
 
-from optimizer import parse_scenario
-from optimizer.adapter import build_model_data
-from optimizer.model import COST_TERMS, build_model
-from optimizer.scenario import Certificates
+from gridsite import parse_scenario
+from optimizer.model.adapter import build_model_data
+from optimizer.model.build import COST_TERMS, build_model
+from optimizer.model.scenario import Certificates
 
 from .conftest import scenario_dict
 
@@ -30,17 +30,17 @@ KINDS = {
 
 
 def test_scenarios_md_is_generated_from_the_schema():
-    from optimizer.schema_doc import render
+    from gridsite.schema_doc import render
 
     path = DOCS / "scenarios.md"
     assert path.read_text(encoding="utf-8") == render(), (
-        "docs/scenarios.md is out of date with the pydantic schema: run `python -m optimizer.schema_doc "
+        "docs/scenarios.md is out of date with the pydantic schema: run `python -m gridsite.schema_doc "
         "docs/scenarios.md`"
     )
 
 
 def test_schema_doc_renders_every_field():
-    from optimizer.schema_doc import render, sections
+    from gridsite.schema_doc import render, sections
 
     text = render()
     for path, model in sections(parse_scenario.__globals__["Scenario"]):
@@ -110,7 +110,7 @@ def built_components(china) -> dict[str, str]:
 
 
 def _added_by_solve() -> set[str]:
-    from optimizer import solve as solve_module
+    from optimizer.model import solve as solve_module
 
     src = inspect.getsource(solve_module)
     return set(re.findall(r"\bm\.([A-Za-z_]\w*)\s*=\s*pyo\.", src))
@@ -157,7 +157,7 @@ def test_formulation_covers_every_family_and_cost_term():
 def _commands() -> list[str]:
     import typer.main
 
-    from optimizer.cli import app
+    from gridsite.cli import app
 
     group = typer.main.get_command(app)
     names = []

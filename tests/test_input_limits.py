@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from optimizer.cli import app
-from optimizer.scenario import MAX_CLUSTERS, ScenarioError, load_scenario, parse_scenario
-from optimizer.sweep import read_records
-from optimizer.sweepfile import MAX_POINTS, load_sweep
+from gridsite.cli import app
+from optimizer.model.scenario import MAX_CLUSTERS, ScenarioError, load_scenario, parse_scenario
+from optimizer.studies.sweep import read_records
+from optimizer.studies.sweepfile import MAX_POINTS, load_sweep
 
 from .conftest import scenario_dict, set_path
 
@@ -111,7 +111,7 @@ def test_ids_colliding_after_count_expansion(tmp_path):
 
 
 def test_fix_rows_colliding_after_trimming(tmp_path):
-    from optimizer.cli import _read_plan
+    from gridsite.cli import _read_plan
 
     plan = tmp_path / "plan.csv"
     plan.write_text("cluster_id,site_id\na,zhongwei\n a ,guian\n")
@@ -270,7 +270,7 @@ def test_any_value_anywhere_validates_or_names_a_field(path, value):
         return
     dumped = sc.model_dump()
     # what validates is finite and plausible
-    from optimizer.scenario import check_numbers
+    from optimizer.model.scenario import check_numbers
 
     check_numbers(dumped)
 
@@ -315,7 +315,7 @@ def test_ctrl_c_during_start_up_imports_is_one_line_and_exit_130(module):
         "        raise KeyboardInterrupt\n"
         "    return real(name, *a, **k)\n"
         "builtins.__import__ = imp\n"
-        "from optimizer.cli import main\n"
+        "from gridsite.cli import main\n"
         "main()\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer import load_scenario, solve
+from gridsite import load_scenario, solve
 
 from .conftest import SCENARIOS
 

@@ -1,4 +1,4 @@
-"""Siting maps (geodata.maps): reading a run back, region values, the static map (PNG/SVG) and the HTML map.
+"""Siting maps (rendering.maps): reading a run back, region values, the static map (PNG/SVG) and the HTML map.
 
 The run fixtures under ``tests/fixtures/maps/`` are small but realistic: three clusters at two China hub sites
 (one cluster unbuilt), two corridor flows (one carrying dedicated green power), one cross-region certificate
@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from matplotlib import image as mpimg
 
-from geodata import maps
+from rendering import maps
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "maps"
 CHINA_RUN = FIXTURES / "china_run"

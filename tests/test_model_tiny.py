@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from optimizer import InfeasibleError, parse_scenario, solve
-from optimizer.demand import peak_factor
+from gridsite import InfeasibleError, parse_scenario, solve
+from optimizer.model.demand import peak_factor
 
 from .conftest import scenario_dict
 

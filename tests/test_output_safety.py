@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from optimizer import outputs as outputs_mod
-from optimizer import safety
-from optimizer.cli import app
+from gridsite.cli import app
+from rendering import runfolder as outputs_mod
+from rendering import safety
 
 from .conftest import ROOT, scenario_dict
 
@@ -79,7 +79,7 @@ def test_out_dot_empty_and_file_in_a_project_exit_2_and_leave_every_byte(tmp_pat
     for target in (".", "", "afile.txt", "data", str(tmp_path), "./data/.."):
         t = time.perf_counter()
         r = subprocess.run(
-            [sys.executable, "-m", "optimizer.cli", "solve", "s.yaml", "--out", target, "-q"],
+            [sys.executable, "-m", "gridsite.cli", "solve", "s.yaml", "--out", target, "-q"],
             capture_output=True,
             text=True,
             cwd=proj,
@@ -190,7 +190,7 @@ def test_a_second_run_into_a_locked_folder_is_refused_naming_the_pid(cli, tmp_pa
         assert f"pid {os.getpid()}" in r.stderr and "another gridsite run" in r.stderr
         # a separate process is refused too
         r2 = subprocess.run(
-            [sys.executable, "-m", "optimizer.cli", "solve", str(p), "--out", str(out), "-q"],
+            [sys.executable, "-m", "gridsite.cli", "solve", str(p), "--out", str(out), "-q"],
             capture_output=True,
             text=True,
             env=ENV,
@@ -359,7 +359,7 @@ def test_pareto_whose_anchors_fail_keeps_the_earlier_frontier(cli, tmp_path):
 def test_out_may_not_hold_the_data_a_scenario_names(tmp_path):
     from types import SimpleNamespace
 
-    from optimizer.cli import _check_data_inputs
+    from gridsite.cli import _check_data_inputs
 
     rs = tmp_path / "myset"
     rs.mkdir()

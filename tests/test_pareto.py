@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from optimizer import pareto as pareto_mod
-from optimizer import sweep as sweep_mod
-from optimizer.scenario import parse_scenario
+from optimizer.model.scenario import parse_scenario
+from optimizer.studies import pareto as pareto_mod
+from optimizer.studies import sweep as sweep_mod
 
 from .conftest import scenario_dict
 
@@ -23,7 +23,7 @@ ENV = {**os.environ, "COLUMNS": "200"}
 
 def cli(*args):
     return subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", *map(str, args)], capture_output=True, text=True, env=ENV, timeout=600
+        [sys.executable, "-m", "gridsite.cli", *map(str, args)], capture_output=True, text=True, env=ENV, timeout=600
     )
 
 
@@ -69,7 +69,7 @@ def test_frontier_cost_non_increasing_as_carbon_rises(frontier):
 
 def test_epsilon_point_matches_a_direct_capped_solve(frontier):
     """p01 is the first point of its series (model built), p02 re-solves the same compiled model."""
-    from optimizer.solve import solve
+    from optimizer.model.solve import solve
 
     for k in (1, 2):
         cap = frontier.table.carbon_cap_t[k]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer import parse_scenario, solve
-from optimizer.highs_direct import run_highs
-from optimizer.model import build_model
-from optimizer.modeldata import ClusterGroup, Corridor, ModelData
-from optimizer.timeslices import TimeSlices
+from gridsite import parse_scenario, solve
+from optimizer.model.build import build_model
+from optimizer.model.highs import run_highs
+from optimizer.model.modeldata import ClusterGroup, Corridor, ModelData
+from optimizer.model.timeslices import TimeSlices
 
 from .conftest import scenario_dict
 

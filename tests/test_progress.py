@@ -14,10 +14,10 @@ import yaml
 from rich.console import Console
 from typer.testing import CliRunner
 
-from optimizer import parse_scenario, solve
-from optimizer import progress as progress_mod
-from optimizer.cli import app
-from optimizer.progress import SolveProgress, SolveReporter
+from gridsite import parse_scenario, solve
+from gridsite.cli import app
+from optimizer.model import progress as progress_mod
+from optimizer.model.progress import SolveProgress, SolveReporter
 
 from .conftest import scenario_dict
 from .test_robustness import _hard_packing
@@ -101,7 +101,7 @@ def test_verbose_streams_the_highs_log_to_stderr(tmp_path):
 
     def run(*extra):
         out = tmp_path / f"out{len(extra)}"
-        cmd = [sys.executable, "-m", "optimizer.cli", "solve", str(s), "--out", str(out), "--no-maps", *extra]
+        cmd = [sys.executable, "-m", "gridsite.cli", "solve", str(s), "--out", str(out), "--no-maps", *extra]
         return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300), out
 
     r, out = run("--verbose")

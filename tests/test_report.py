@@ -1,4 +1,4 @@
-"""Reports (geodata.report, ``gridsite report``): a run, a failed run, a sweep and a Pareto folder, each rendered
+"""Reports (rendering.report, ``gridsite report``): a run, a failed run, a sweep and a Pareto folder, each rendered
 to one self-contained HTML page whose content is checked against the files it was made from.
 
 The folders are built in temporary directories: the run from the map fixture (``tests/fixtures/maps/china_run``)
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodata import maps, report
+from rendering import maps, report
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "maps"
 CHINA_RUN = FIXTURES / "china_run"
@@ -488,7 +488,7 @@ def test_write_report_is_atomic(tmp_path, monkeypatch):
 def test_cli_report_and_map(tmp_path):
     from typer.testing import CliRunner
 
-    from optimizer.cli import app
+    from gridsite.cli import app
 
     runner = CliRunner()
     d = make_pareto(tmp_path)

@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from optimizer import ScenarioError, TimeLimitError, parse_scenario, solve
-from optimizer import outputs as outputs_mod
-from optimizer.cli import app
+from gridsite import ScenarioError, TimeLimitError, parse_scenario, solve
+from gridsite.cli import app
+from rendering import runfolder as outputs_mod
 
 from .conftest import ROOT, scenario_dict, set_path
 
@@ -35,9 +35,9 @@ FAST = {"max_examples": 8, "deadline": None, "suppress_health_check": [HealthChe
 @pytest.fixture(scope="module", autouse=True)
 def _restore_highs_threads():
     """Generated scenarios use 1 or 2 HiGHS threads; leave the process-wide pool at the default 2 for later tests
-    that call highs_direct.run_highs directly (which does not reset it; see optimizer.solve.use_threads)."""
+    that call highs_direct.run_highs directly (which does not reset it; see optimizer.model.highs.use_threads)."""
     yield
-    sys.modules["optimizer.solve"].use_threads(2)
+    sys.modules["optimizer.model.highs"].use_threads(2)
 
 
 @pytest.fixture
@@ -311,7 +311,7 @@ def test_too_many_clusters_exit_2_from_the_cli(cli, tmp_path):
 
 
 def test_hourly_model_over_the_column_limit_names_time_mode(china, monkeypatch):
-    monkeypatch.setattr(sys.modules["optimizer.solve"], "MAX_COLUMNS", 100_000)
+    monkeypatch.setattr(sys.modules["optimizer.model.solve"], "MAX_COLUMNS", 100_000)
     sc = parse_scenario(scenario_dict(time={"mode": "hourly"}))
     t = time.perf_counter()
     with pytest.raises(ScenarioError) as info:
@@ -402,7 +402,7 @@ def test_sigterm_during_the_highs_solve_exits_promptly(tmp_path):
     out.mkdir()
     (out / "old.txt").write_text("previous")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "optimizer.cli", "solve", str(p), "--out", str(out), "--no-maps", "--force"],
+        [sys.executable, "-m", "gridsite.cli", "solve", str(p), "--out", str(out), "--no-maps", "--force"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from optimizer.scenario import ScenarioError, load_scenario, parse_scenario
+from optimizer.model.scenario import ScenarioError, load_scenario, parse_scenario
 
 from .conftest import SCENARIOS, scenario_dict
 
@@ -87,7 +87,7 @@ def test_highs_options_are_checked_against_highs(options, text):
 
 def test_highs_options_reach_highs_and_the_result(tmp_path):
     """presolve off: HiGHS's log has no presolve step, the optimum is the same, the option is recorded."""
-    from optimizer.solve import solve
+    from optimizer.model.solve import solve
 
     logs = {k: tmp_path / f"{k}.log" for k in ("plain", "off")}
     plain = solve(parse_scenario(scenario_dict(time={"mode": "monthly"})), log_file=logs["plain"])

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from optimizer import sweep as sweep_mod
-from optimizer.scenario import ScenarioError, parse_scenario
-from optimizer.sweepfile import check_against_region_set, expand, load_sweep, parse_sweep, set_path
+from optimizer.model.scenario import ScenarioError, parse_scenario
+from optimizer.studies import sweep as sweep_mod
+from optimizer.studies.sweepfile import check_against_region_set, expand, load_sweep, parse_sweep, set_path
 
 from .conftest import SCENARIOS, scenario_dict
 
@@ -26,7 +26,7 @@ VOLATILE = ["solve_s", "wall_s", "cpu_s", "worker"]
 
 def cli(*args):
     return subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", *map(str, args)], capture_output=True, text=True, env=ENV, timeout=600
+        [sys.executable, "-m", "gridsite.cli", *map(str, args)], capture_output=True, text=True, env=ENV, timeout=600
     )
 
 

@@ -9,9 +9,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from geodata import maps, report
-from optimizer import outputs, parse_scenario, solve
-from optimizer.cli import app
+from gridsite import parse_scenario, solve
+from gridsite.cli import app
+from rendering import maps, report
+from rendering import runfolder as outputs
 
 from .conftest import scenario_dict
 from .test_robustness import _hard_packing
@@ -87,7 +88,7 @@ def test_report_shows_a_near_zero_objectives_gap_as_absolute(tmp_path):
 def test_epsilon_points_get_a_gap_below_the_cost_step_and_coincident_points_are_named():
     import pandas as pd
 
-    from optimizer.pareto import EPS_GAP_FLOOR, coincident_points, epsilon_gap
+    from optimizer.studies.pareto import EPS_GAP_FLOOR, coincident_points, epsilon_gap
 
     # the reported case: 4 points whose costs span 0.5 % -> a step of 0.167 %: a 0.5 % gap lets caps coincide
     g = epsilon_gap(0.005, 1000.0, 1005.0, 4)

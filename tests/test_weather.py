@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodata.errors import DataError
 from geodata.profiles import (
     OVERCAST_KT,
     SOLAR_CORRELATION_KM,
@@ -21,6 +20,7 @@ from geodata.profiles import (
     solar_shape,
     solar_shapes,
 )
+from gridsite.errors import DataError
 
 
 def _corr(df: pd.DataFrame) -> pd.DataFrame:
@@ -181,7 +181,7 @@ def test_import_ninja_bad_input(tmp_path, case, field):
 def test_cli_import_profiles(tmp_path):
     from typer.testing import CliRunner
 
-    from optimizer.cli import app
+    from gridsite.cli import app
 
     f = _ninja_csv(tmp_path / "g.csv", [0.25] * 8760)
     out = tmp_path / "wind.csv"

@@ -1,0 +1,5 @@
+"""``python -m gridsite …`` runs the command-line interface."""
+
+from gridsite.cli import main
+
+raise SystemExit(main())
