@@ -359,7 +359,7 @@ def test_pareto_whose_anchors_fail_keeps_the_earlier_frontier(cli, tmp_path):
 def test_out_may_not_hold_the_data_a_scenario_names(tmp_path):
     from types import SimpleNamespace
 
-    from gridsite.cli import _check_data_inputs
+    from gridsite.cli.app import _check_data_inputs
 
     rs = tmp_path / "myset"
     rs.mkdir()
