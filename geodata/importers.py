@@ -47,8 +47,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geodata.errors import DataError, DataIssue
 from geodata.profiles import HOURS, import_ninja, standard_offset_hours
+from gridsite.errors import DataError, DataIssue
 
 FORMATS = ("ninja", "atlite", "pypsa", "reeds")
 """Input formats :func:`import_profiles` reads."""

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from geodata.errors import DataError
 from geodata.importers import import_profiles
 from geodata.profiles import build_profiles
+from gridsite.errors import DataError
 
 HOURS = 8760
 RAMP = np.linspace(0.0, 1.0, HOURS)
@@ -274,7 +274,7 @@ def test_bad_files(tmp_path, china):
 def _cli(*args):
     from typer.testing import CliRunner
 
-    from optimizer.cli import app
+    from gridsite.cli import app
 
     return CliRunner().invoke(app, ["data", "import-profiles", *map(str, args)])
 
@@ -305,7 +305,7 @@ def test_cli_formats(tmp_path):
 
 def test_imported_profile_drives_a_solve(tmp_path):
     """A tiny scenario solved on imported wind: windless sites cost more than windy ones under the same quota."""
-    from optimizer import parse_scenario, solve
+    from gridsite import parse_scenario, solve
 
     from .conftest import scenario_dict
 
