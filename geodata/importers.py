@@ -105,16 +105,7 @@ def read_pypsa(path: Path, carrier: str, variable: str | None = None) -> pd.Data
             df = pd.read_csv(path, index_col=0)
         except Exception as exc:
             raise _err(path, f"cannot be read as a PyPSA CSV: {exc}") from exc
-        idx = pd.to_datetime(pd.Series(df.index), errors="coerce")
-        bad = np.flatnonzero(idx.isna().to_numpy())
-        if bad.size:
-            raise _err(
-                path,
-                "not a date-time (the first column must be the snapshots)",
-                str(df.index.name or "snapshot"),
-                str(int(bad[0]) + 2),
-            )
-        df.index = pd.DatetimeIndex(idx)
+        df.index = _parse_times([str(x) for x in df.index], path, str(df.index.name or "snapshot"))
         df.columns = [str(c) for c in df.columns]
     suffix = f" {carrier}"
     cols = [c for c in df.columns if c.endswith(suffix)]
@@ -133,11 +124,12 @@ def read_pypsa(path: Path, carrier: str, variable: str | None = None) -> pd.Data
     return out
 
 
-def read_reeds(path: Path, reeds_class: str | None = None) -> pd.DataFrame:
+def read_reeds(path: Path, reeds_class: str | None = None, weather_year: int | None = None) -> pd.DataFrame:
     """A ReEDS hourly profile h5 → a frame indexed by (offset-aware) time, one column per ReEDS region.
 
     Columns ``"<class>|<region>"`` are grouped by region; the classes of a region are averaged with equal weights
-    (cf_r,h = mean_c cf_c|r,h), or only ``reeds_class`` is kept."""
+    (cf_r,h = mean_c cf_c|r,h), or only ``reeds_class`` is kept. With ``weather_year`` only that year's rows are
+    read (a BA file holds ~15 years × 8760 h × ~1,300 columns)."""
     import h5py
 
     if not path.exists():
@@ -162,38 +154,70 @@ def read_reeds(path: Path, reeds_class: str | None = None) -> pd.DataFrame:
                 "index_0",
             )
         names = [_decode(x) for x in f["index_names"][...]] if "index_names" in keys else ["datetime"]
-        level = names.index("datetime") if "datetime" in names else 0
-        stamps = [_decode(x) for x in f[idx_keys[level]][...]]
+        idx_key = idx_keys[names.index("datetime")] if "datetime" in names else idx_keys[0]
+        stamps = [_decode(x) for x in f[idx_key][...]]
+        times = _parse_times(stamps, path, idx_key)
         columns = [_decode(x) for x in f["columns"][...]]
-        values = np.asarray(f[data_key][...], dtype=float)
-    if values.ndim != 2 or values.shape != (len(stamps), len(columns)):
+        dset = f[data_key]
+        if dset.ndim != 2 or dset.shape != (len(stamps), len(columns)):
+            raise _err(
+                path,
+                f"'{data_key}' has shape {dset.shape}; {len(stamps)} time stamps × {len(columns)} columns expected",
+                data_key,
+            )
+        years = np.asarray(times.year)
+        if weather_year is not None:
+            rows = np.flatnonzero(years == weather_year)
+            if not rows.size:
+                raise _err(
+                    path, f"year {weather_year} not in the file (years: {_short(map(str, sorted(set(years))))})", "year"
+                )
+            r0, r1 = int(rows[0]), int(rows[-1]) + 1
+        elif len(set(years)) > 1 and len(stamps) not in (HOURS, _LEAP_HOURS):
+            raise _err(path, _many_years(sorted(set(years)), len(stamps)), "year")
+        else:
+            r0, r1 = 0, len(stamps)
+        regions, classes = [], []
+        for c in columns:
+            cls, sep, reg = c.partition("|")
+            if not sep or not reg:
+                raise _err(path, f"column '{c}' is not '<class>|<region>'", "columns")
+            classes.append(cls)
+            regions.append(reg)
+        keep = np.ones(len(columns), dtype=bool)
+        if reeds_class is not None:
+            if reeds_class not in set(classes):
+                raise _err(
+                    path, f"class '{reeds_class}' not in the file (classes: {_short(sorted(set(classes)))})", "columns"
+                )
+            keep = np.asarray(classes) == reeds_class
+        values = np.asarray(dset[r0:r1], dtype=np.float32)
+    reg_arr = np.asarray(regions)
+    out = {}
+    for reg in sorted(set(reg_arr[keep])):
+        sel = keep & (reg_arr == reg)
+        out[reg] = values[:, sel].astype(float).mean(axis=1)
+    return pd.DataFrame(out, index=times[r0:r1])
+
+
+def _parse_times(stamps: list[str], path: Path, field: str) -> pd.DatetimeIndex:
+    """ISO date-times → DatetimeIndex (one fixed UTC offset, or none), else a :class:`DataError`."""
+    try:
+        times = pd.to_datetime(pd.Series(stamps), errors="coerce", format="ISO8601")
+    except (ValueError, TypeError) as exc:
         raise _err(
-            path,
-            f"'{data_key}' has shape {values.shape}; {len(stamps)} time stamps × {len(columns)} columns expected",
-            data_key,
-        )
-    times = pd.to_datetime(pd.Series(stamps), errors="coerce", utc=False, format="ISO8601")
+            path, "time stamps mix UTC offsets (daylight saving?); write them in UTC or one fixed offset", field
+        ) from exc
+    if not isinstance(times.dtype, pd.DatetimeTZDtype) and times.dtype.kind != "M":
+        raise _err(path, "time stamps mix UTC offsets (daylight saving); one fixed offset is needed", field)
     bad = np.flatnonzero(times.isna().to_numpy())
     if bad.size:
-        raise _err(path, f"'{stamps[int(bad[0])]}' is not an ISO date-time", idx_keys[level], f"index {int(bad[0])}")
-    regions, classes = [], []
-    for c in columns:
-        cls, sep, reg = c.partition("|")
-        if not sep or not reg:
-            raise _err(path, f"column '{c}' is not '<class>|<region>'", "columns")
-        classes.append(cls)
-        regions.append(reg)
-    df = pd.DataFrame(values, columns=pd.MultiIndex.from_arrays([classes, regions], names=["class", "region"]))
-    df.index = pd.DatetimeIndex(times)
-    if reeds_class is not None:
-        if reeds_class not in set(classes):
-            raise _err(
-                path, f"class '{reeds_class}' not in the file (classes: {_short(sorted(set(classes)))})", "columns"
-            )
-        df = df.loc[:, df.columns.get_level_values("class") == reeds_class]
-    out = df.T.groupby(level="region", sort=True).mean().T
-    out.columns = [str(c) for c in out.columns]
-    return out
+        raise _err(path, f"'{stamps[int(bad[0])]}' is not an ISO date-time", field, f"index {int(bad[0])}")
+    return pd.DatetimeIndex(times)
+
+
+def _many_years(years: list[int], n: int) -> str:
+    return f"holds {len(years)} years ({years[0]}–{years[-1]}, {n} hours); choose one with --weather-year"
 
 
 def _decode(x) -> str:
@@ -245,7 +269,9 @@ def _frame_from_dataarray(da, path: Path, time_dim: str) -> pd.DataFrame:
     others = region
     da = da.transpose(time_dim, others[0])
     values = np.asarray(da.values, dtype=float)
-    idx = pd.DatetimeIndex(pd.to_datetime(da[time_dim].values))
+    if da[time_dim].dtype.kind != "M":
+        raise _err(path, f"'{time_dim}' holds {da[time_dim].dtype} values, not date-times", time_dim)
+    idx = pd.DatetimeIndex(da[time_dim].values)
     cols = [_decode(x) for x in da[others[0]].values]
     return pd.DataFrame(values, index=idx, columns=cols)
 
@@ -284,11 +310,7 @@ def one_year(df: pd.DataFrame, path: Path, year: int | None) -> tuple[pd.DataFra
         df = df.loc[idx.year == year]
     elif len(df) not in (HOURS, _LEAP_HOURS):
         if len(years) > 1:
-            raise _err(
-                path,
-                f"holds {len(years)} years ({years[0]}–{years[-1]}, {len(df)} hours); choose one with --weather-year",
-                "year",
-            )
+            raise _err(path, _many_years(years, len(df)), "year")
     if len(df) == _LEAP_HOURS:
         feb29 = (df.index.month == 2) & (df.index.day == 29)
         df = df.loc[~feb29]
@@ -462,7 +484,7 @@ def import_profiles(
         elif fmt == "pypsa":
             raw = read_pypsa(path, carrier or DEFAULT_CARRIER[tech], variable)
         else:
-            raw = read_reeds(path, reeds_class)
+            raw = read_reeds(path, reeds_class, weather_year)
         table, file_offset = one_year(raw, path, weather_year)
         matched = match_names([str(c) for c in table.columns], regions, path, Path(mapping) if mapping else None)
         table = table[list(matched)]
@@ -474,4 +496,6 @@ def import_profiles(
                 raise _err(path, f"region '{rid}' also comes from {origin[rid].name}", "region")
             out[rid] = np.roll(by_region[rid].to_numpy(), shift)
             origin[rid] = path
+    if not out:
+        raise _err(paths[0], "no column maps to a region of this set (every name skipped by the mapping)", "region")
     return pd.DataFrame({rid: out[rid] for rid in sorted(out)})

@@ -268,6 +268,26 @@ def test_bad_files(tmp_path, china):
         import_profiles("vce", f, reg, china.timezone)
 
 
+def test_bad_time_axes_and_empty_result(tmp_path, china):
+    reg = _regions(china)
+    t = pd.date_range("2021-01-01", periods=HOURS, freq="h", tz="Europe/Berlin")  # CET/CEST: two offsets
+    dst = tmp_path / "dst.csv"
+    pd.DataFrame({"Gansu onwind": np.full(HOURS, 0.3)}, index=pd.Index(t, name="snapshot")).to_csv(dst)
+    with pytest.raises(DataError, match=r"dst\.csv, field 'snapshot': time stamps mix UTC offsets"):
+        import_profiles("pypsa", dst, reg, china.timezone)
+    ints = tmp_path / "int.nc"
+    xr.DataArray(np.zeros((HOURS, 1)), coords={"time": np.arange(HOURS), "r": ["gansu"]}, dims=("time", "r")).to_netcdf(
+        ints
+    )
+    with pytest.raises(DataError, match=r"int\.nc, field 'time': 'time' holds int64 values, not date-times"):
+        import_profiles("atlite", ints, reg, china.timezone)
+    f = _atlite_nc(tmp_path / "a.nc", {"Gansu": RAMP})
+    m = tmp_path / "skip.csv"
+    pd.DataFrame({"name": ["Gansu"], "region": [""]}).to_csv(m, index=False)
+    with pytest.raises(DataError, match="no column maps to a region"):
+        import_profiles("atlite", f, reg, china.timezone, mapping=m)
+
+
 # --------------------------------------------------------------------------- CLI and a solve
 
 
