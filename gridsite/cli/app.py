@@ -654,24 +654,32 @@ def data_show(
 
 @data_app.command("import-profiles")
 def data_import_profiles(
-    region: Annotated[list[str], typer.Option("--region", help="REGION_ID=FILE, one per region (repeat the option)")],
     out_file: Annotated[Path, typer.Option("--out", help="Profile table to write (.csv or .parquet)")],
-    fmt: Annotated[str, typer.Option("--format", help="Input format (allowed: ninja)")] = "ninja",
+    region: Annotated[list[str], typer.Option("--region", help="ninja: REGION_ID=FILE (repeat the option)")] = [],  # noqa: B006
+    files: Annotated[list[Path], typer.Option("--file", help="atlite/pypsa/reeds: the file to read")] = [],  # noqa: B006
+    fmt: Annotated[str, typer.Option("--format", help="ninja | atlite | pypsa | reeds")] = "ninja",
     tech: Annotated[str, typer.Option("--tech", help="wind or solar (names the grid.profiles key to use)")] = "wind",
     set_name: Annotated[str, typer.Option("--set", help="Region set whose ids and time zone apply")] = "china",
-    column: Annotated[str, typer.Option("--column", help="Column holding the capacity factor")] = "electricity",
+    column: Annotated[str, typer.Option("--column", help="ninja: column holding the capacity factor")] = "electricity",
+    mapping: Annotated[Path | None, typer.Option("--map", help="CSV name,region[,weight]")] = None,
+    weather_year: Annotated[int | None, typer.Option("--weather-year", help="Year of a multi-year file")] = None,
+    variable: Annotated[str | None, typer.Option("--variable", help="atlite/pypsa NetCDF: variable to read")] = None,
+    carrier: Annotated[str | None, typer.Option("--carrier", help="pypsa: carrier (default onwind / solar)")] = None,
+    reeds_class: Annotated[str | None, typer.Option("--class", help="reeds: one class (default mean)")] = None,
 ) -> None:
-    """Turn downloaded hourly files (renewables.ninja CSVs) into a measured-profile table for grid.profiles."""
+    """Turn downloaded hourly files (renewables.ninja, atlite, PyPSA, ReEDS) into a table for grid.profiles."""
     from geodata import load_region_set
-    from geodata.profiles import import_ninja
+    from geodata.importers import FORMATS, import_profiles
 
     pairs: dict[str, str] = {}
 
     def _check():
         from rendering.safety import check_out_file
 
-        if fmt != "ninja":
-            raise ScenarioError("command line", [("--format", f"'{fmt}' unknown (allowed: ninja)")])
+        if fmt not in FORMATS:
+            raise ScenarioError("command line", [("--format", f"'{fmt}' unknown (allowed: {', '.join(FORMATS)})")])
+        if (fmt == "ninja") != bool(region) or (fmt != "ninja") != bool(files):
+            raise ScenarioError("command line", [("--region/--file", "ninja takes --region ID=FILE, others --file")])
         if tech not in ("wind", "solar"):
             raise ScenarioError("command line", [("--tech", f"'{tech}' unknown (allowed: wind, solar)")])
         for item in region:
@@ -681,11 +689,13 @@ def data_import_profiles(
             if rid in pairs:
                 raise ScenarioError("command line", [("--region", f"region '{rid}' given twice")])
             pairs[rid] = f
-        check_out_file(out_file, "--out", suffixes=(".csv", ".parquet"), inputs=list(pairs.values()))
+        check_out_file(out_file, "--out", suffixes=(".csv", ".parquet"), inputs=[*pairs.values(), *files])
 
     def _run():
         rs = load_region_set(set_name, check_polygons=False)
-        df = import_ninja(pairs, set(rs.regions["id"]), rs.timezone, rs.weather_year, column=column)
+        opts = dict(mapping=mapping, weather_year=weather_year, variable=variable, carrier=carrier)
+        df = import_profiles(fmt, pairs if fmt == "ninja" else files, rs.regions, rs.timezone, rs.weather_year,
+                             tech=tech, column=column, reeds_class=reeds_class, **opts)
         if out_file.suffix.lower() == ".parquet":
             df.to_parquet(out_file, index=False)
         else:
