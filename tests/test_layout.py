@@ -6,7 +6,9 @@ The import layers and the types are checked in CI by ``lint-imports`` and ``mypy
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,3 +98,17 @@ def test_code_docs_and_notebooks_stand_on_their_own():
     assert not hits, (
         f"{OUTSIDE_DOC} is not part of this repository: say what is meant where it is cited, at {', '.join(hits)}"
     )
+
+
+def test_every_benchmark_snapshot_is_listed_and_cited():
+    """benchmarks/results/README.md lists each CSV there (and no other), and a page of docs/ cites each one, by
+    name or by a pattern such as ``before_after_*.csv``."""
+    results = ROOT / "benchmarks" / "results"
+    csvs = {p.name for p in results.glob("*.csv")}
+    assert csvs, "no benchmark results found"
+    listed = set(re.findall(r"^\| `([^`]+\.csv)` \|", (results / "README.md").read_text(encoding="utf-8"), re.M))
+    assert listed == csvs, f"not listed: {sorted(csvs - listed)}; listed but absent: {sorted(listed - csvs)}"
+    docs = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md"))
+    cited = {Path(c).name for c in re.findall(r"`([^`\s]+\.csv)`", docs)}
+    uncited = sorted(name for name in csvs if not any(fnmatch.fnmatchcase(name, c) for c in cited))
+    assert not uncited, f"benchmark results no doc cites (cite them or remove them): {uncited}"
