@@ -112,3 +112,21 @@ def test_every_benchmark_snapshot_is_listed_and_cited():
     cited = {Path(c).name for c in re.findall(r"`([^`\s]+\.csv)`", docs)}
     uncited = sorted(name for name in csvs if not any(fnmatch.fnmatchcase(name, c) for c in cited))
     assert not uncited, f"benchmark results no doc cites (cite them or remove them): {uncited}"
+
+
+def test_readme_python_example_uses_only_the_public_api():
+    """The README's Python example imports ``gridsite`` alone and uses names that ``gridsite`` exports."""
+    import gridsite
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks, "no Python example in README.md"
+    code = "\n".join(blocks)
+    imports = re.findall(r"^\s*(?:import|from)\s+([\w.]+)", code, re.M)
+    assert set(imports) == {"gridsite"}, f"the README example imports {imports}; users need only `import gridsite`"
+    assert re.search(r"^import gridsite$", code, re.M), "the README example should start from `import gridsite`"
+    used = set(re.findall(r"\bgridsite\.(\w+)", code))
+    assert used, "the README example uses no gridsite name"
+    assert used <= set(gridsite.__all__), f"not in gridsite.__all__: {sorted(used - set(gridsite.__all__))}"
+    for name in sorted(used):
+        assert getattr(gridsite, name) is not None
