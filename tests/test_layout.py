@@ -1,5 +1,6 @@
-"""The code layout stays readable: no module of the packages above ``MAX_LINES`` lines, and the code, docs and
-notebooks stand on their own (no citation of a design document that is not part of this repository).
+"""The code layout stays readable: no module of the packages above ``MAX_LINES`` lines; the code, docs and
+notebooks stand on their own (no citation of a design document that is not part of this repository); every
+benchmark snapshot is listed and cited; the README's Python example uses the public API alone.
 
 The import layers and the types are checked in CI by ``lint-imports`` and ``mypy`` (configured in pyproject.toml).
 """
