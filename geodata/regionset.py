@@ -5,6 +5,7 @@ a user set uses the same layout)::
 
     regionset.yaml      name, currency, wacc, certificate_price_default, timezone, boundaries
     regions.csv         nodes of the grid graph (prices, emission factors, renewables, potentials, RPS weights)
+    tariff_components.csv  (China) components of each province's power price, see :mod:`geodata.tariffs`
     sites.csv           candidate sites for clusters, each in one region
     corridors.csv       directed transfer corridors between regions
     demand_centres.csv  cities that latency budgets refer to
