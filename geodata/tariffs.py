@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geodata.errors import DataError, DataIssue
+from gridsite.errors import DataError, DataIssue
 
 LOAD_FACTOR = 0.8
 TIERS = ("PT", "PE", "PB")

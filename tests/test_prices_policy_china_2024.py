@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from geodata.errors import DataError
 from geodata.tariffs import (
     LOAD_FACTOR,
     all_in_price,
@@ -27,6 +26,7 @@ from geodata.tariffs import (
     loss_charge,
     rebuilt_prices,
 )
+from gridsite.errors import DataError
 
 DATA = Path(__file__).resolve().parents[1] / "geodata" / "data" / "china"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "data.md"
