@@ -51,10 +51,11 @@ def _adder(state: str, vintage: int) -> float:
 def test_every_price_has_source_and_vintage(reg):
     for s, src in reg["source"].items():
         tags = _tags(src)
-        vint = [t for t in tags if re.fullmatch(r"(S1|S1b|S2p):price_per_mwh\(EIA(-861M)? 20(23|24)\)", t)]
+        # every state is at 2024: EIA annual (S1b) where found, EIA-861M monthly calibrated (S1c, estimate) otherwise
+        pat = r"S1b:price_per_mwh\(EIA 2024\)|S1c:price_per_mwh\(EIA-861M 2024, est\)"
+        vint = [t for t in tags if re.fullmatch(pat, t)]
         assert len(vint) == 1, (s, tags)
         assert (vint[0].startswith("S1b:")) == (s in EIA_2024), s
-        assert (vint[0].startswith("S2p:")) == (s == "WY"), s
 
 
 def test_every_rps_value_has_source(reg):
@@ -83,19 +84,18 @@ def test_pjm_capacity_adder_where_and_only_where_pjm(reg):
         if k1:
             m = re.match(r"K1:capacity\+([0-9.]+)\(PJM BRA 2026 calendar-year, LF 1\.0, est\)", k1[0])
             assert m, k1
-            vintage = 2024 if s in EIA_2024 else 2023
-            assert float(m.group(1)) == pytest.approx(_adder(s, vintage), abs=0.05), s
+            assert float(m.group(1)) == pytest.approx(_adder(s, 2024), abs=0.05), s
 
 
 @pytest.mark.parametrize(
     ("state", "eia_cents", "vintage"),
     [
-        ("PA", 7.75, 2023),  # EIA EPA 2023 Pennsylvania industrial
-        ("OH", 7.03, 2023),
-        ("NJ", 11.68, 2023),
-        ("IL", 8.20, 2023),
-        ("DE", 7.85, 2023),
-        ("MD", 9.94, 2023),
+        ("PA", 7.864, 2024),  # EIA-861M 2024 monthly calibrated on EIA 2023 Pennsylvania industrial 7.75 (S1c)
+        ("OH", 7.092, 2024),
+        ("NJ", 11.916, 2024),
+        ("IL", 8.823, 2024),
+        ("DE", 8.450, 2024),
+        ("MD", 9.982, 2024),
         ("VA", 8.78, 2024),  # EIA 2024 Virginia industrial
         ("WV", 7.81, 2024),
     ],
@@ -106,10 +106,11 @@ def test_pjm_prices_equal_eia_plus_adder(reg, state, eia_cents, vintage):
 
 @pytest.mark.parametrize(
     ("state", "price"),
-    [("GA", 72.0), ("NC", 76.9), ("FL", 85.2), ("TX", 66.0), ("CA", 186.4), ("NY", 68.7), ("WY", 69.1)],
+    [("GA", 72.0), ("NC", 76.9), ("FL", 85.2), ("TX", 61.6), ("CA", 214.4), ("NY", 91.7), ("WY", 77.9)],
 )
 def test_non_pjm_spot_prices(reg, state, price):
-    """EIA 2024 (GA 7.20, NC 7.69, FL 8.52 cents/kWh) or 2023 (TX 6.60, CA 18.64, NY 6.87; WY EIA-861M) × 10."""
+    """EIA 2024 (GA 7.20, NC 7.69, FL 8.52 cents/kWh) or EIA-861M 2024 calibrated (TX 6.16, CA 21.44, NY 9.17,
+    WY 7.79) × 10."""
     assert reg.at[state, "price_per_mwh"] == pytest.approx(price)
 
 
