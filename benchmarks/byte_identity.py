@@ -8,10 +8,12 @@ own output folder; then every file of the two output folders is compared byte fo
     python benchmarks/byte_identity.py run  /path/to/tree_b  /tmp/ident_b
     python benchmarks/byte_identity.py diff /tmp/ident_a /tmp/ident_b      # exit 1 if anything differs
 
-A few values are different on every run even with the same code, so ``diff`` compares JSON files after masking
-them (and says so): wall and CPU timings (``timings_s``, ``*_s`` seconds fields), the manifest's creation time,
-host, user, Python executable and git commit, the lock/process fields. CSV, GeoJSON, PNG, SVG and HTML files are
-compared as raw bytes (the map writers pin their metadata and element ids for exactly this reason).
+A few values are different on every run even with the same code. ``diff`` first compares raw bytes; a file that
+differs is compared again after masking those values, and is reported in its own count (never silently):
+JSON keys for timings (``timings_s``, ``*_s``), creation times, host, user, pid, paths, versions and commits;
+in text files (CSV, SVG, HTML, JSON) time stamps, durations ("12.3 s"), the two output-folder paths, the package
+version, matplotlib's random SVG element ids and ``<dc:date>``; in CSV files the columns of timings, worker
+and hash. Whatever still differs is printed with its first differing line, and the exit code is 1.
 
 The command used by the runs (``COMMANDS`` below) covers ``solve`` on both shipped single-year scenarios, ``map``
 in the three formats and both languages, ``report``, a 3-point ``pareto`` and a 4-point slice of the shipped sweep.
@@ -21,9 +23,12 @@ The 2030 build-out (≈ 6 min per solve) is left out.
 from __future__ import annotations
 
 import argparse
+import csv
 import filecmp
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -54,7 +59,18 @@ threads: 1
 """
 
 VOLATILE = {"timings_s", "created", "created_utc", "host", "user", "python_executable", "git_commit", "pid",
-            "elapsed_s", "wall_s", "cpu_s", "started", "finished", "command"}
+            "elapsed_s", "wall_s", "cpu_s", "started", "finished", "command", "time", "written", "versions",
+            "gridsite_version", "version", "path", "scenario_path", "out", "folder", "cwd", "argv", "notes"}
+TEXT_MASKS = [
+    (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?( UTC)?"), "<time>"),
+    (re.compile(r"\d+(\.\d+)?\s?(s|ms|min)\b"), "<duration>"),
+    (re.compile(r"<dc:date>.*?</dc:date>", re.S), "<dc:date/>"),
+    (re.compile(r"\b(image|[mp])[0-9a-f]{8,12}\b"), r"\1<id>"),  # matplotlib SVG ids (hash of a random salt)
+    (re.compile(r"\b0\.[12]\.0\b"), "<version>"),
+    (re.compile(r"\b(vm|host|worker)[:=][^\s\",]+"), "<worker>"),
+    (re.compile(r"\b[0-9a-f]{40,64}\b"), "<hash>"),
+]
+CSV_VOLATILE = re.compile(r"(_s$|^timings|worker|host|^hash|elapsed|pid)")
 
 
 def run(tree: Path, out: Path) -> None:
@@ -76,13 +92,74 @@ def run(tree: Path, out: Path) -> None:
 
 def _mask(x):
     if isinstance(x, dict):
-        return {k: ("<masked>" if (k in VOLATILE or k.endswith("_s")) else _mask(v)) for k, v in x.items()}
+        volatile = {k for k in x if k in VOLATILE or "_s_" in k or k.endswith("_s")}
+        return {k: ("<masked>" if k in volatile else _mask(v)) for k, v in x.items()}
     if isinstance(x, list):
         return [_mask(v) for v in x]
     return x
 
 
+def _mask_text(text: str, roots: tuple[str, ...]) -> str:
+    for root in roots:
+        text = text.replace(root, "<out>")
+    for rx, rep in TEXT_MASKS:
+        text = rx.sub(rep, text)
+    return text
+
+
+def _mask_csv(text: str) -> str:
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return text
+    drop = {i for i, h in enumerate(rows[0]) if CSV_VOLATILE.search(h)}
+    return "\n".join(",".join(c for i, c in enumerate(r) if i not in drop) for r in rows)
+
+
+def _same_after_masking(pa: Path, pb: Path, roots: tuple[str, str], trees: tuple[str, str]) -> tuple[bool, str]:
+    if pa.suffix == ".parquet":  # the sweep table again, in binary: compare its masked CSV rendering
+        import pandas as pd
+
+        ta, tb = (pd.read_parquet(x).to_csv(index=False) for x in (pa, pb))
+        return _same_text(".csv", ta, tb, (roots[0], trees[0]), (roots[1], trees[1]))
+    if pa.suffix in {".png", ".gpkg", ".xlsx"}:
+        return False, "binary file differs"
+    ta = pa.read_text(encoding="utf-8", errors="replace")
+    tb = pb.read_text(encoding="utf-8", errors="replace")
+    return _same_text(pa.suffix if pa.name != ".gridsite-output" else ".json", ta, tb, (roots[0], trees[0]),
+                      (roots[1], trees[1]))
+
+
+def _same_text(suffix: str, ta: str, tb: str, roots_a: tuple[str, ...], roots_b: tuple[str, ...]) -> tuple[bool, str]:
+    roots = (roots_a, roots_b)
+    if suffix == ".json":
+        try:
+            ja = json.loads(_mask_text(ta, roots[0]))
+            jb = json.loads(_mask_text(tb, roots[1]))
+            if _mask(ja) == _mask(jb):
+                return True, ""
+        except json.JSONDecodeError:
+            pass
+    if suffix == ".csv":
+        ta, tb = _mask_csv(ta), _mask_csv(tb)
+    ma, mb = _mask_text(ta, roots[0]), _mask_text(tb, roots[1])
+    if ma == mb:
+        return True, ""
+    for n, (la, lb) in enumerate(zip(ma.splitlines(), mb.splitlines(), strict=False), 1):
+        if la != lb:
+            return False, f"line {n}: {la[:160]!r} != {lb[:160]!r}"
+    return False, "different length"
+
+
+def _tree(out: Path) -> str:
+    """The source tree a run folder was made from (named in its sweep file), masked like the output path."""
+    sweep = out / "sweep.yaml"
+    m = re.search(r"^base: (.*)/scenarios/", sweep.read_text(), re.M) if sweep.exists() else None
+    return m.group(1) if m else str(out)
+
+
 def diff(a: Path, b: Path) -> int:
+    a, b = a.resolve(), b.resolve()
+    trees = (_tree(a), _tree(b))
     fa = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     fb = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     bad = 0
@@ -90,6 +167,7 @@ def diff(a: Path, b: Path) -> int:
         print(f"only in {'A' if rel in fa else 'B'}: {rel}")
         bad += 1
     same = masked = 0
+    masked_files = []
     for rel in sorted(set(fa) & set(fb)):
         pa, pb = a / rel, b / rel
         if rel.name in {"sweep.yaml", "solver.log"} or rel.suffix == ".lock":
@@ -97,14 +175,15 @@ def diff(a: Path, b: Path) -> int:
         if filecmp.cmp(pa, pb, shallow=False):
             same += 1
             continue
-        if rel.suffix == ".json":
-            if _mask(json.loads(pa.read_text())) == _mask(json.loads(pb.read_text())):
-                masked += 1
-                continue
-        print(f"differs: {rel}")
+        ok, why = _same_after_masking(pa, pb, (str(a), str(b)), trees)
+        if ok:
+            masked += 1
+            masked_files.append(str(rel))
+            continue
+        print(f"differs: {rel}: {why}")
         bad += 1
-    print(f"{same} files byte-identical, {masked} JSON files identical after masking run-specific fields, "
-          f"{bad} different")
+    print(f"{same} files byte-identical; {masked} identical after masking run-specific values "
+          f"({', '.join(masked_files)}); {bad} different")
     return 1 if bad else 0
 
 
