@@ -4,7 +4,7 @@ Run from the repository root (not part of the test suite)::
 
     python benchmarks/run.py --quick                       # a few small cases, ~3 min on 2 cores
     python benchmarks/run.py                               # the default set (every size and time mode, no hourly)
-    python benchmarks/run.py china-200-rd12 us-200-rd12 --repeats 3 --out benchmarks/results/scale.csv
+    python benchmarks/run.py china-200-rd12 us-200-rd12 --repeats 3 --out /tmp/repeats.csv
     python benchmarks/run.py --list                        # case names
 
 Each case runs in a fresh subprocess (so peak memory, ``ru_maxrss``, is the case's own) through the public API:

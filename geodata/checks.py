@@ -150,13 +150,13 @@ def check_adequacy_columns(regions: pd.DataFrame, file: str) -> list[DataIssue]:
                 )
             )
     if "load_peak_season" in regions.columns:
-        for i, v in enumerate(regions["load_peak_season"]):
+        for j, v in enumerate(regions["load_peak_season"]):
             if isinstance(v, str) and v and v not in LOAD_PEAK_SEASONS:
                 issues.append(
                     DataIssue(
                         "error",
                         file,
-                        ids.iloc[i],
+                        ids.iloc[j],
                         "load_peak_season",
                         f"is {v!r}; allowed: {', '.join(LOAD_PEAK_SEASONS)}",
                     )

@@ -33,6 +33,7 @@ import hashlib
 import os
 import tempfile
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -307,7 +308,7 @@ def write_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub lets **kwds also fill allow_pickle: bool
         os.replace(tmp, path)
     except OSError:
         if tmp:
@@ -318,7 +319,7 @@ def build_profiles(
     regions: pd.DataFrame,
     year: int,
     tz: str,
-    measured: dict[str, str | Path] | None = None,
+    measured: Mapping[str, str | Path] | None = None,
     cache_dir: str | Path | None = "default",
 ) -> Profiles:
     """Synthetic profiles for every region, replaced by measured ones where supplied.
@@ -352,8 +353,8 @@ def build_profiles(
         if path:
             _write_cache(path, list(ordered["id"]), wind_df.to_numpy(), solar_df.to_numpy())
     prof = Profiles(index, wind_df, solar_df, origin)
-    for tech, path in (measured or {}).items():
-        _apply_measured(prof, tech, Path(path), set(regions["id"]))
+    for tech, src in (measured or {}).items():
+        _apply_measured(prof, tech, Path(src), set(regions["id"]))
     return prof
 
 

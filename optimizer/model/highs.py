@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 INF = highspy.kHighsInf
 
 
-_THREADS = {"current": None}
+_THREADS: dict[str, int | None] = {"current": None}
 _THREADS_LOCK = threading.Lock()
 
 

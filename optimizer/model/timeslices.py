@@ -31,6 +31,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, fields
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -163,7 +164,7 @@ def _read_slices(path: Path) -> TimeSlices | None:
     try:
         with np.load(path, allow_pickle=False) as z:
             mode, period = (str(x) for x in z["meta"])
-            kw = {a: (z[a] if a in z.files else None) for a in _ARRAYS}
+            kw: dict[str, Any] = {a: (z[a] if a in z.files else None) for a in _ARRAYS}
             return TimeSlices(
                 mode=mode,
                 labels=tuple(str(x) for x in z["labels"]),
@@ -263,6 +264,7 @@ def _representative_days(wind, solar, regions, days, extreme_days, infer, segmen
     for d, c in enumerate(assign[:n_days]):
         month_days[pos[int(c)], day_month[d] - 1] += 1.0
     if segments and segments < 24:
+        assert res.segment_durations is not None  # tsam returns them whenever segments were asked for
         durs = [np.asarray(d, dtype=float) for d in res.segment_durations]
         durs = [durs[c] for c in order] if len(durs) == k else durs
     else:

@@ -49,7 +49,7 @@ def add_certificates(m: pyo.ConcreteModel, md: ModelData) -> None:
     m.P = pyo.Set(initialize=periods, ordered=True)
     buyers = [s for s in md.sites if md.site_quota[s] > 0 or md.accounting == "market_based"]
     sellers = [r for r in md.regions if md.cert_supply_gwh[r] > 0]
-    idx = []
+    idx: list[tuple[str, str, int]] = []
     for s in buyers:
         home = md.site_region[s]
         for r in sellers:
@@ -129,7 +129,7 @@ def add_obligation_on_supply(
             continue
         for p in periods:
             certs = [m.cert[r, s, q] for s, q in sold if q == p]
-            terms = [(1, c) for c in certs]
+            terms: list[tuple[float, object]] = [(1, c) for c in certs]
             for s in sites_of[r]:
                 terms += [(a * H[p], m.load_training[s]), (a * float(I_[s][p]), m.load_inference[s])]
                 terms += [(-a * float(W[t, p]), green[pos[s], t]) for t in cols[p]]

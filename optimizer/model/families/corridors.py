@@ -48,7 +48,7 @@ def add_corridors(m: pyo.ConcreteModel, md: ModelData) -> None:
         charge = var_grid(m.charge, len(md.regions), T)
 
     active = [r for r in md.regions if sites_of[r] or outflow[r]]
-    rows = {}
+    rows: dict[tuple[str, int], tuple[float | None, object, float | None]] = {}
     for r in active:
         i = ridx[r]
         cf_w, cf_s, w_r, s_r = wind[i], solar[i], m.wind[r], m.solar[r]
