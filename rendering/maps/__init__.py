@@ -35,11 +35,13 @@ from pathlib import Path
 
 from geodata.regionset import RegionSet
 from rendering.maps.common import (
+    ATTRIBUTION,
     CERT_COLOUR,
     CORRIDOR_CMAP,
     GREEN_COLOUR,
     HEADROOM_USED_CAP,
     MIN_ARROW_SHARE,
+    PROJECTIONS,
     QUANTITIES,
     WORKLOAD_COLOURS,
     Quantity,
@@ -51,12 +53,14 @@ from rendering.maps.static import static_map
 from rendering.runformat import INTERACTIVE_MAP, STATIC_MAP, SUMMARY, TABLES, normalise_tables, read_run
 
 __all__ = [
+    "ATTRIBUTION",
     "CERT_COLOUR",
     "CORRIDOR_CMAP",
     "GEO_ASSETS_STUB",
     "GREEN_COLOUR",
     "HEADROOM_USED_CAP",
     "MIN_ARROW_SHARE",
+    "PROJECTIONS",
     "QUANTITIES",
     "TABLES",
     "WORKLOAD_COLOURS",
