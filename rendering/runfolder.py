@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from rendering import runformat
+
 PACKAGES = (
     "gridsite",
     "pyomo",
@@ -373,10 +375,10 @@ def atomic_dir(out: str | Path, *, force: bool = False, kind: str = "run", accep
 
 
 def write_tables(result, folder: Path) -> None:
-    for name in ("assignments", "sites", "regions", "flows", "certificates"):
+    for name in runformat.TABLE_NAMES:
         df = result.tables.get(name)
         if df is not None:
-            df.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g")
+            df.to_csv(folder / runformat.table_file(name), index=False, float_format=runformat.FLOAT_FORMAT)
 
 
 def write_geojson(result, region_set, folder: Path) -> None:
@@ -395,7 +397,7 @@ def write_geojson(result, region_set, folder: Path) -> None:
     for c in gdf.columns:
         if gdf[c].dtype == object and c != "geometry":
             gdf[c] = gdf[c].astype(str).replace({"nan": ""})
-    gdf.to_file(folder / "results.geojson", driver="GeoJSON")
+    gdf.to_file(folder / runformat.GEOJSON, driver="GeoJSON")
 
 
 def write_run(
@@ -411,13 +413,13 @@ def write_run(
     """Write every output file of a solved run into ``out`` atomically; returns the folder."""
     with atomic_dir(out, force=force, kind="run") as tmp:
         write_tables(result, tmp)
-        write_json(tmp / "summary.json", build_summary(result))
+        write_json(tmp / runformat.SUMMARY, build_summary(result))
         write_geojson(result, region_set, tmp)
         if log_src and Path(log_src).exists():
-            shutil.copyfile(log_src, tmp / "solver.log")
+            shutil.copyfile(log_src, tmp / runformat.SOLVER_LOG)
         if maps:
             draw_maps(result, region_set, tmp, warn=warn)
-        write_json(tmp / "manifest.json", manifest(result, scenario_path, region_set=region_set))
+        write_json(tmp / runformat.MANIFEST, manifest(result, scenario_path, region_set=region_set))
     return Path(out)
 
 
@@ -426,11 +428,11 @@ def draw_maps(result, region_set, folder: Path, warn=None) -> None:
 
     tables = {k: v for k, v in result.tables.items()}
     summary = build_summary(result)
-    maps.static_map(region_set, tables, summary, folder / "siting_map.png")
-    maps.interactive_map(region_set, tables, summary, folder / "siting_map.html")
+    maps.static_map(region_set, tables, summary, folder / runformat.STATIC_MAP)
+    maps.interactive_map(region_set, tables, summary, folder / runformat.INTERACTIVE_MAP)
 
 
-FAILED_SUMMARY = "failed-summary.json"
+FAILED_SUMMARY = runformat.FAILED_SUMMARY
 
 
 def write_failure(out: str | Path, summary: dict, force: bool = False) -> Path:
@@ -451,5 +453,5 @@ def write_failure(out: str | Path, summary: dict, force: bool = False) -> Path:
         os.replace(part, target)
         return target
     with atomic_dir(out, force=force, kind="failed") as tmp:
-        write_json(tmp / "summary.json", summary)
-    return folder / "summary.json"
+        write_json(tmp / runformat.SUMMARY, summary)
+    return folder / runformat.SUMMARY

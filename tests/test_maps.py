@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "maps"
 CHINA_RUN = FIXTURES / "china_run"
 US_RUN = FIXTURES / "us_run"
 
-# the map axes of the static map in figure fractions (left, bottom, right, top); see maps._draw_static
+# the map axes of the static map in figure fractions (left, bottom, right, top); see maps.static._draw_static
 MAP_BOX = (0.01, 0.06, 0.71, 0.86)
 
 
@@ -273,7 +273,7 @@ def test_static_map_writes_atomically(china, china_run, tmp_path, monkeypatch):
 
 def test_lang_zh_without_cjk_font_warns_and_falls_back(china, china_run, tmp_path, monkeypatch):
     tables, summary = china_run
-    monkeypatch.setattr(maps, "cjk_font", lambda: None)
+    monkeypatch.setattr(maps.common, "cjk_font", lambda: None)  # where the map looks it up
     with pytest.warns(UserWarning, match="font covering Chinese"):
         out = maps.static_map(china, tables, summary, tmp_path / "zh.svg", lang="zh")
     svg = out.read_text(encoding="utf-8")

@@ -58,7 +58,7 @@ def test_time_limited_solve_warns_first_and_report_and_map_say_so(china, monkeyp
     html = report.build_report(out, region_set=china)
     assert 'class="banner bad"' in html and "NOT proven optimal" in html
     assert "a limit on the optimum, not a plan" in html
-    title, _ = maps._titles(s, china, "en")
+    title, _ = maps.scene._titles(s, china, "en")
     assert "TIME LIMIT: not proven optimal" in title
     # quiet runs still get the warning
     r = CliRunner().invoke(app, ["solve", str(p), "--out", str(out), "--time-limit", "3", "--no-maps", "-q"])
