@@ -138,3 +138,22 @@ def test_allowed_sites_follow_the_scenario(china):
     allowed = gridsite.allowed_sites(sc, china)
     assert list(allowed.cluster_id) == ["a", "b", "c"]
     assert all(set(s) <= {"zhongwei", "guian", "yrd_demo_zone"} and s for s in allowed.sites)
+
+
+def test_studies_from_files_write_gridsite_folders(tmp_path):
+    import yaml
+
+    from rendering import safety
+
+    from .test_sweep import write_sweep
+
+    p = write_sweep(tmp_path, {"parameters": {"policy.green_share.min": [0.6]}})
+    sw = gridsite.run_sweep(p, tmp_path / "sweep", workers=0)  # a sweep file, loaded on the way
+    assert list(sw.table.status) == ["optimal"] and safety.output_kind(tmp_path / "sweep") == "sweep"
+
+    s = tmp_path / "s.yaml"
+    s.write_text(yaml.safe_dump(scenario_dict(time={"mode": "annual"}), sort_keys=False))
+    front = gridsite.run_pareto(s, 2, tmp_path / "pareto", workers=0)  # a scenario file, named in the outputs
+    assert front.anchors_ok and safety.output_kind(front.out) == "pareto"
+    assert json.loads((front.out / "pareto.json").read_text())["scenario"] == str(s)
+    assert (front.out / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # drawn by rendering.charts
