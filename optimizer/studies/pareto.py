@@ -151,7 +151,6 @@ def run_pareto(
     store): ``out`` must be new, empty or an earlier gridsite output (a foreign folder only with ``force``). When
     both anchors fail and ``out`` holds a complete earlier result, that result is kept and this run's
     ``pareto.json`` content goes beside it as the store's failed summary (``failed-summary.json``)."""
-
     if n_points < 2:
         raise ScenarioError(
             "command line", [("--points", f"needs at least 2 points (the two anchors), got {n_points}")]
@@ -316,4 +315,3 @@ def _row(name: str, kind: str, cap: float | None, rec: dict, acct: str) -> dict[
         "solve_s": (s.get("timings_s") or {}).get("total"),
         "run_dir": None,
     }
-
