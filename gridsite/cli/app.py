@@ -773,9 +773,9 @@ def pareto(
     force: Annotated[bool, _force_opt()] = False,
 ) -> None:
     """Cost–carbon Pareto frontier (ε-constraint): min-cost, min-carbon, then N−2 carbon-capped cost solves."""
+    from gridsite.api import run_pareto
     from gridsite.errors import EXIT_INFEASIBLE
     from optimizer.model.scenario import load_scenario
-    from optimizer.studies.pareto import run_pareto
     from optimizer.studies.sweep import progress_bar
 
     def _run():
@@ -869,8 +869,9 @@ def sweep(
     ] = False,
 ) -> None:
     """Solve every point of a policy sweep (in parallel on Dask) into sweep.parquet / sweep.csv."""
-    from optimizer.studies.sweep import progress_bar, run_sweep
-    from optimizer.studies.sweepfile import check_against_region_set, load_sweep
+    from gridsite.api import load_sweep, run_sweep
+    from optimizer.studies.sweep import progress_bar
+    from optimizer.studies.sweepfile import check_against_region_set
     from rendering.safety import check_out_dir
 
     def _check():
