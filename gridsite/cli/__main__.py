@@ -1,0 +1,5 @@
+"""``python -m gridsite.cli …`` runs the command-line interface (as ``python -m gridsite`` does)."""
+
+from gridsite.cli import main
+
+raise SystemExit(main())
