@@ -43,7 +43,6 @@ def read_plan(path: Path) -> dict[str, str]:
     return dict(zip(ids, df.site_id.str.strip(), strict=True))
 
 
-
 def solve(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")],
     out_dir: Annotated[Path, options.out()],
