@@ -145,7 +145,7 @@ def guarded(
                 summary["diagnosis_method"] = exc.method
             if iis is not None:
                 summary["iis"] = iis
-            kept = write_failure(out_dir, summary, force)
+            kept = write_failure_summary(out_dir, summary, force)
         msg = f"infeasible: {exc}"
         if iis is not None:
             from optimizer.model.diagnose import format_iis
@@ -163,15 +163,16 @@ def guarded(
     except typer.Exit:
         raise
     except Exception as exc:
-        code = exit_code(exc)
-        if code == EXIT_TIME_LIMIT:
+        exit_status = exit_code(exc)
+        if exit_status == EXIT_TIME_LIMIT:
             kept = ""
             if out_dir is not None:
-                kept = write_failure(out_dir, {"name": _name(), "status": "time_limit", "message": str(exc)}, force)
-            fail(code, str(exc) + (f"\n{kept}" if kept else ""))
-        if code == EXIT_BAD_INPUT:  # a scenario, data or output-path problem: the message names it
-            fail(code, str(exc))
-        fail(code, f"{type(exc).__name__}: {exc}")
+                summary = {"name": _name(), "status": "time_limit", "message": str(exc)}
+                kept = write_failure_summary(out_dir, summary, force)
+            fail(exit_status, str(exc) + (f"\n{kept}" if kept else ""))
+        if exit_status == EXIT_BAD_INPUT:  # a scenario, data or output-path problem: the message names it
+            fail(exit_status, str(exc))
+        fail(exit_status, f"{type(exc).__name__}: {exc}")
     finally:
         stack.close()
         if in_main:
@@ -180,7 +181,7 @@ def guarded(
         raise typer.Exit(code)
 
 
-def write_failure(out_dir: Path, summary: dict, force: bool) -> str:
+def write_failure_summary(out_dir: Path, summary: dict, force: bool) -> str:
     """Write the summary of a failed run (exit 3/4); returns a line for the terminal when the earlier complete
     result in ``out_dir`` was kept (the summary then goes beside it as ``failed-summary.json``), else ''."""
     from rendering.runfolder import FAILED_SUMMARY, write_failure
