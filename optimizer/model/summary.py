@@ -98,7 +98,7 @@ def build_summary(result: Result) -> dict:
     return jsonable(
         {
             "name": sc.name,
-            "region_set": sc.region_set if sc.region_set in ("china", "us") else str(sc.region_set),
+            "region_set": str(sc.region_set),
             "year": sc.year,
             "status": result.status,
             "objective": result.objective,

