@@ -53,9 +53,10 @@ def run_sweep(
     folder gridsite did not write (files are added, none removed).
     """
     from optimizer.studies.sweep import run_sweep as _run
+    from optimizer.studies.sweepfile import Sweep as _Sweep
     from rendering.store import RunFolderStore
 
-    if not hasattr(sweep, "points"):
+    if not isinstance(sweep, _Sweep):
         sweep = load_sweep(sweep)
     return _run(
         sweep,

@@ -278,7 +278,7 @@ def read_json(path: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
     """Write through a temporary file in the target directory, then rename it over ``path``.
 
     ``write`` receives the open binary file. A failure (or interruption) removes the temporary file and leaves

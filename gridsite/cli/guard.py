@@ -141,8 +141,8 @@ def guarded(
                 "message": exc.summary,
                 "diagnosis": [d.as_dict() for d in exc.diagnosis],
             }
-            if getattr(exc, "method", ""):
-                summary["diagnosis_method"] = exc.method
+            if method := getattr(exc, "method", ""):
+                summary["diagnosis_method"] = method
             if iis is not None:
                 summary["iis"] = iis
             kept = write_failure_summary(out_dir, summary, force)

@@ -156,7 +156,7 @@ def run_pareto(
             "command line", [("--points", f"needs at least 2 points (the two anchors), got {n_points}")]
         )
     acct = scenario.policy.carbon_accounting
-    opts = {"threads": threads, "time_limit_s": time_limit_s, "mip_gap": mip_gap}
+    opts: dict[str, Any] = {"threads": threads, "time_limit_s": time_limit_s, "mip_gap": mip_gap}
     names = [f"p{k:02d}" for k in range(n_points)]
     rows: dict[str, dict] = {}
     notes: list[str] = []
@@ -231,8 +231,8 @@ def run_pareto(
                 ]
             )
         elif not anchors_ok:
-            failed = [r["kind"] for r in (lo, hi) if r["carbon_t"] is None]
-            notes.append(f"anchor solve failed ({', '.join(failed)}): the ε points were not solved")
+            failed_kinds = [r["kind"] for r in (lo, hi) if r["carbon_t"] is None]
+            notes.append(f"anchor solve failed ({', '.join(failed_kinds)}): the ε points were not solved")
             for k in range(1, n_points - 1):
                 rows[names[k]] = _row(
                     names[k], "epsilon", None, {"status": "skipped", "message": "anchor solve failed"}, acct

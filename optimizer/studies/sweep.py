@@ -412,7 +412,9 @@ def run_sweep(
                 rec, result = res["record"], res["result"]
             else:
                 rec = res
-            rec.update(index=pt.index, parameters=pt.parameters, labels=pt.labels, scenario_sha256=pt.scenario_sha256)
+            rec.update(  # type: ignore[call-overload]  # a record holds values of several types
+                index=pt.index, parameters=pt.parameters, labels=pt.labels, scenario_sha256=pt.scenario_sha256
+            )
             if result is not None:
                 sc = result.scenario
                 if rs_local is None:

@@ -172,7 +172,7 @@ def _z(scene: _Scene, key: str) -> list[float | None]:
 def _zrange(scene: _Scene, key: str) -> tuple[float, float]:
     n = _norm(scene.regions[key].to_numpy(dtype=float), key)
     s = QUANTITIES[key].scale
-    return float(n.vmin) * s, float(n.vmax) * s
+    return float(n.vmin or 0.0) * s, float(n.vmax or 0.0) * s  # set by _norm, never None here
 
 
 def _colorbar_title(key: str, scene: _Scene) -> str:

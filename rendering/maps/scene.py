@@ -152,9 +152,9 @@ def _titles(summary: Mapping[str, Any], region_set: RegionSet, lang: str) -> tup
         value = summary["objective"]
         if mode == "carbon":
             shown = _tonnes(value)
-        elif mode == "cost" and _num(value) is not None:
+        elif mode == "cost" and (num := _num(value)) is not None:
             # the objective is in millions of the currency per year (summary.json: objective_unit)
-            shown = _money(_num(value) * 1e6, currency) + "/yr"
+            shown = _money(num * 1e6, currency) + "/yr"
         elif _num(value) is None:
             shown = str(value)
         else:

@@ -277,7 +277,7 @@ def _draw_region_labels(c: _Canvas, regions: gpd.GeoDataFrame, quantity: str) ->
     """Name the (up to) five regions with the highest values that hold no placed site, skipping any label
     that would overlap one already drawn."""
     q = QUANTITIES[quantity]
-    renderer = c.fig.canvas.get_renderer()
+    renderer = c.fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg canvas (FigureCanvasAgg)
     taken = [a.get_window_extent(renderer) for a in c.ax.texts]
     placed_regions = set(c.scene.placed["region_id"]) if len(c.scene.placed) else set()
     values = regions[quantity].to_numpy(dtype=float)
@@ -389,7 +389,8 @@ def _draw_static(scene: _Scene, quantity: str, fig: Figure) -> None:
 
     # colour bars: region quantity, corridor utilisation
     cax = fig.add_axes((0.745, 0.55, 0.014, 0.30))
-    sm = ScalarMappable(norm=mcolors.Normalize(norm.vmin * q.scale, norm.vmax * q.scale), cmap=cmap)
+    vmin, vmax = float(norm.vmin or 0.0), float(norm.vmax or 0.0)  # set by _norm, never None here
+    sm = ScalarMappable(norm=mcolors.Normalize(vmin * q.scale, vmax * q.scale), cmap=cmap)
     cb = fig.colorbar(sm, cax=cax)
     cb.set_label(f"{q.text(lang)} ({q.unit_for(scene.currency)})", fontsize=9)
     cb.ax.tick_params(labelsize=8)
@@ -484,7 +485,7 @@ def static_map(
     try:
         if font:
             fm_logger.setLevel(logging.ERROR)
-        with mpl.rc_context(rc):
+        with mpl.rc_context(rc):  # type: ignore[arg-type]  # matplotlib types rc keys as literals
             fig = Figure(figsize=(12, 8), dpi=150, facecolor="white")
             FigureCanvasAgg(fig)
             _draw_static(scene, quantity, fig)

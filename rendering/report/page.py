@@ -255,7 +255,7 @@ class _Page:
         """The div of a plotly figure (its script calls the page's single plotly.js)."""
         self.n_figures += 1
         div_id = div_id or f"chart-{self.n_figures}"
-        config = {"displaylogo": False, "responsive": True}
+        config: dict[str, Any] = {"displaylogo": False, "responsive": True}
         if css == "map":
             config.update(scrollZoom=True, toImageButtonOptions={"format": "png", "filename": "siting_map", "scale": 2})
         div = fig.to_html(

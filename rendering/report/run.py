@@ -104,7 +104,8 @@ def _policy_rows(policy: Mapping[str, Any], currency: str, year: Any) -> list[tu
         put("green_share_min", "Green-power quota", f"{_pct(g, 0)} in {year} (path {path})" if g is not None else path)
     else:
         put("green_share_min", "Green-power quota", "none" if not _f(gmin) else f"≥ {_pct(gmin, 0)}")
-    put("applies_to", "Quota applies to", {"hubs": "hub sites", "all": "all sites"}.get(policy.get("applies_to"), ""))
+    applies = {"hubs": "hub sites", "all": "all sites"}.get(str(policy.get("applies_to")), "")
+    put("applies_to", "Quota applies to", applies)
     put("matching", "Matching period", _value(policy.get("matching")))
     put("cross_region", "Cross-region certificate trading", "on" if policy.get("cross_region") else "off")
     put("certificate_price", "Certificate price", f"{_value(policy.get('certificate_price'))} {currency}/MWh")
@@ -402,8 +403,8 @@ def _sites_section(page: _Page, tables: dict[str, pd.DataFrame], summary: Mappin
 def _cost_section(page: _Page, summary: Mapping[str, Any]) -> None:
     import plotly.graph_objects as go
 
-    cb = {k: _f(v) for k, v in (summary.get("cost_breakdown") or {}).items()}
-    cb = {k: v for k, v in cb.items() if v is not None}
+    raw = {k: _f(v) for k, v in (summary.get("cost_breakdown") or {}).items()}
+    cb: dict[str, float] = {k: v for k, v in raw.items() if v is not None}
     if not cb:
         return
     cur = _currency(summary)

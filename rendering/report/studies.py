@@ -4,7 +4,7 @@ breakdown of every point, the cost–carbon frontier with its marginal abatement
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +125,7 @@ def _parameter_chart(
     others = [q for q in params if q != p]
     disp = {q: _display(df, q) for q in params}
     numeric = _is_numeric(df[p])
-    order = list(dict.fromkeys(disp[p]))  # category order: as the sweep lists the values
+    order: list[Any] = list(dict.fromkeys(disp[p]))  # category order: as the sweep lists the values
     groups: dict[str, list[int]] = {}
     for i in range(len(df)):
         key = " · ".join(f"{_short_param(q)}={disp[q][i]}" for q in others) or "all points"
@@ -175,7 +175,7 @@ def _parameter_chart(
                 row=1,
                 col=c,
             )
-    xaxis = {"title": {"text": _e(p)}}
+    xaxis: dict[str, Any] = {"title": {"text": _e(p)}}
     if not numeric:
         xaxis.update(type="category", categoryorder="array", categoryarray=order)
     for c in (1, 2, 3):
@@ -193,7 +193,7 @@ def _parameter_chart(
     return page.figure(fig, height=430 + 18 * min(len(groups), 12))
 
 
-def _breakdown_chart(page: _Page, x: list[str], rows: list[Mapping[str, Any]], cur: str, title: str) -> str:
+def _breakdown_chart(page: _Page, x: list[str], rows: Sequence[Mapping[str, Any]], cur: str, title: str) -> str:
     """Stacked bars of the cost terms of each point (terms that are zero everywhere left out)."""
     import plotly.graph_objects as go
 
