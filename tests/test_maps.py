@@ -217,6 +217,16 @@ def test_static_svg_china_content(china, china_run, tmp_path):
         assert f"<!-- {text}" in svg or text in svg, text
 
 
+def test_static_svg_is_the_same_bytes_every_time(china, china_run, tmp_path):
+    """Same run, same SVG: element ids come from a fixed salt and no creation date is written (a random salt or
+    a date would make two renderings differ)."""
+    tables, summary = china_run
+    a = maps.static_map(china, tables, summary, tmp_path / "a.svg").read_bytes()
+    b = maps.static_map(china, tables, summary, tmp_path / "b.svg").read_bytes()
+    assert a == b
+    assert b"<dc:date>" not in a
+
+
 def test_static_us_png_and_svg(us, us_run, tmp_path):
     tables, summary = us_run
     png = maps.static_map(us, tables, summary, tmp_path / "us.png", quantity="ef_t_per_mwh")

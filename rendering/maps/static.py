@@ -476,7 +476,8 @@ def static_map(
 
     import matplotlib as mpl
 
-    rc: dict[str, Any] = {"svg.fonttype": "path", "hatch.linewidth": 0.5}
+    # svg.hashsalt + no Date: the same run gives the same SVG bytes (element ids are hashes of the salt)
+    rc: dict[str, Any] = {"svg.fonttype": "path", "hatch.linewidth": 0.5, "svg.hashsalt": "gridsite"}
     if font:
         rc.update({"font.family": "sans-serif", "font.sans-serif": [font, "DejaVu Sans"]})
     # a CJK font usually has no bold face: keep matplotlib's font manager from logging that for every title
@@ -489,7 +490,8 @@ def static_map(
             fig = Figure(figsize=(12, 8), dpi=150, facecolor="white")
             FigureCanvasAgg(fig)
             _draw_static(scene, quantity, fig)
-            atomic_write(path, lambda fh: fig.savefig(fh, format=fmt, dpi=150, facecolor="white"))
+            meta = {"Date": None} if fmt == "svg" else None
+            atomic_write(path, lambda fh: fig.savefig(fh, format=fmt, dpi=150, facecolor="white", metadata=meta))
     finally:
         fm_logger.setLevel(level)
     return path
