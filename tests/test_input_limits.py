@@ -111,19 +111,19 @@ def test_ids_colliding_after_count_expansion(tmp_path):
 
 
 def test_fix_rows_colliding_after_trimming(tmp_path):
-    from gridsite.cli.app import _read_plan
+    from gridsite.cli.solve import read_plan
 
     plan = tmp_path / "plan.csv"
     plan.write_text("cluster_id,site_id\na,zhongwei\n a ,guian\n")
     with pytest.raises(ScenarioError, match="cluster 'a' appears twice"):
-        _read_plan(plan)
+        read_plan(plan)
     plan.write_text("cluster_id,site_id\na,zhongwei\n  ,guian\n")
     with pytest.raises(ScenarioError, match="line 3: empty cluster id"):
-        _read_plan(plan)
+        read_plan(plan)
     plan.write_text("cluster_id, site_id\n a , zhongwei \n")
-    assert _read_plan(plan) == {"a": "zhongwei"}
+    assert read_plan(plan) == {"a": "zhongwei"}
     with pytest.raises(ScenarioError, match="is a folder"):
-        _read_plan(tmp_path)
+        read_plan(tmp_path)
 
 
 def test_duplicate_yaml_keys_and_folders_given_as_files(tmp_path):

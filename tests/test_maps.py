@@ -23,7 +23,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "maps"
 CHINA_RUN = FIXTURES / "china_run"
 US_RUN = FIXTURES / "us_run"
 
-# the map axes of the static map in figure fractions (left, bottom, right, top); see maps._draw_static
+# the map axes of the static map in figure fractions (left, bottom, right, top); see maps.static._draw_static
 MAP_BOX = (0.01, 0.06, 0.71, 0.86)
 
 
@@ -217,6 +217,16 @@ def test_static_svg_china_content(china, china_run, tmp_path):
         assert f"<!-- {text}" in svg or text in svg, text
 
 
+def test_static_svg_is_the_same_bytes_every_time(china, china_run, tmp_path):
+    """Same run, same SVG: element ids come from a fixed salt and no creation date is written (a random salt or
+    a date would make two renderings differ)."""
+    tables, summary = china_run
+    a = maps.static_map(china, tables, summary, tmp_path / "a.svg").read_bytes()
+    b = maps.static_map(china, tables, summary, tmp_path / "b.svg").read_bytes()
+    assert a == b
+    assert b"<dc:date>" not in a
+
+
 def test_static_us_png_and_svg(us, us_run, tmp_path):
     tables, summary = us_run
     png = maps.static_map(us, tables, summary, tmp_path / "us.png", quantity="ef_t_per_mwh")
@@ -273,7 +283,7 @@ def test_static_map_writes_atomically(china, china_run, tmp_path, monkeypatch):
 
 def test_lang_zh_without_cjk_font_warns_and_falls_back(china, china_run, tmp_path, monkeypatch):
     tables, summary = china_run
-    monkeypatch.setattr(maps, "cjk_font", lambda: None)
+    monkeypatch.setattr(maps.common, "cjk_font", lambda: None)  # where the map looks it up
     with pytest.warns(UserWarning, match="font covering Chinese"):
         out = maps.static_map(china, tables, summary, tmp_path / "zh.svg", lang="zh")
     svg = out.read_text(encoding="utf-8")

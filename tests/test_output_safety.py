@@ -359,7 +359,7 @@ def test_pareto_whose_anchors_fail_keeps_the_earlier_frontier(cli, tmp_path):
 def test_out_may_not_hold_the_data_a_scenario_names(tmp_path):
     from types import SimpleNamespace
 
-    from gridsite.cli.app import _check_data_inputs
+    from gridsite.cli.options import check_data_inputs
 
     rs = tmp_path / "myset"
     rs.mkdir()
@@ -370,5 +370,5 @@ def test_out_may_not_hold_the_data_a_scenario_names(tmp_path):
     sc = SimpleNamespace(region_set=str(rs), grid=SimpleNamespace(profiles={"wind": str(prof / "wind.csv")}))
     for target in (rs, prof):
         with pytest.raises(safety.OutputRefused, match=r"(holds the input file|is the input).*never replaces"):
-            _check_data_inputs(target, True, sc, [])
-    _check_data_inputs(tmp_path / "new", True, sc, [])  # elsewhere is fine
+            check_data_inputs(target, True, sc, [])
+    check_data_inputs(tmp_path / "new", True, sc, [])  # elsewhere is fine

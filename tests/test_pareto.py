@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import gridsite
 from optimizer.model.scenario import parse_scenario
 from optimizer.studies import pareto as pareto_mod
 from optimizer.studies import sweep as sweep_mod
@@ -38,7 +39,7 @@ def tiny(**over):
 @pytest.fixture(scope="module")
 def frontier(tmp_path_factory):
     out = tmp_path_factory.mktemp("pareto") / "tiny"
-    return pareto_mod.run_pareto(tiny(), 4, out, workers=0)
+    return gridsite.run_pareto(tiny(), 4, out, workers=0)
 
 
 def test_epsilon_levels_are_evenly_spaced_between_the_anchors():
@@ -147,7 +148,7 @@ def test_failed_epsilon_point_is_reported_not_dropped(tmp_path, monkeypatch):
         raise RuntimeError("worker lost")
 
     monkeypatch.setattr(pareto_mod, "run_cap_series", lost)
-    res = pareto_mod.run_pareto(tiny(), 4, tmp_path / "out", workers=0)
+    res = gridsite.run_pareto(tiny(), 4, tmp_path / "out", workers=0)
     df = pd.read_csv(tmp_path / "out" / "pareto.csv")
     assert list(df.point) == ["p00", "p01", "p02", "p03"]
     assert list(df.status) == ["optimal", "error", "error", "optimal"]  # p01 and p02 were one series
@@ -188,3 +189,37 @@ def test_cli_pareto_needs_two_points(tmp_path):
     r = cli("pareto", p, "--points", 1, "--out", tmp_path / "out")
     assert r.returncode == 2 and "--points" in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+class RecordingStore:
+    """The run-folder store, with every call recorded; ``draw_pareto`` only records (draws nothing)."""
+
+    def __init__(self):
+        from rendering.store import RunFolderStore
+
+        self.inner = RunFolderStore()
+        self.calls: list[tuple[str, tuple, dict]] = []
+
+    def __getattr__(self, name):
+        fn = getattr(self.inner, name)
+
+        def call(*args, **kwargs):
+            self.calls.append((name, args, kwargs))
+            return None if name == "draw_pareto" else fn(*args, **kwargs)
+
+        return call
+
+
+def test_pareto_writes_only_through_the_store_it_is_given(tmp_path):
+    store = RecordingStore()
+    out = tmp_path / "out"
+    res = pareto_mod.run_pareto(tiny(), 2, out, store=store, workers=0)
+    assert res.anchors_ok
+    names = [c[0] for c in store.calls]
+    assert names[0] == "atomic_dir" and store.calls[0][2]["kind"] == "pareto"
+    assert sorted(names[1:]) == ["draw_pareto", "write_json", "write_run", "write_run"]
+    assert sorted(c[1][1].name for c in store.calls if c[0] == "write_run") == ["p00", "p01"]
+    # the chart is the store's business: this one drew none, everything else is there
+    assert {p.name for p in out.iterdir()} >= {"pareto.csv", "pareto.json", "points"}
+    assert not (out / "pareto.png").exists()
+    assert json.loads((out / "pareto.json").read_text())["points"] == 2

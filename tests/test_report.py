@@ -478,7 +478,7 @@ def test_write_report_is_atomic(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(maps.os, "replace", broken)  # fails after the temporary file is written
+    monkeypatch.setattr("os.replace", broken)  # fails after the temporary file is written
     with pytest.raises(RuntimeError, match="disk full"):
         report.write_report(d)
     assert target.read_bytes() == before

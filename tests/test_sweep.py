@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import gridsite
 from optimizer.model.scenario import ScenarioError, parse_scenario
 from optimizer.studies import sweep as sweep_mod
 from optimizer.studies.sweepfile import check_against_region_set, expand, load_sweep, parse_sweep, set_path
@@ -160,7 +161,7 @@ def one_worker_scheduler():
 
 def test_identical_results_sequential_1_and_2_workers(tmp_path, one_worker_scheduler):
     p = write_sweep(tmp_path, ZIP4)
-    frames = {"sequential": sweep_mod.run_sweep(load_sweep(p), tmp_path / "seq", workers=0).table}
+    frames = {"sequential": gridsite.run_sweep(load_sweep(p), tmp_path / "seq", workers=0).table}
     for label, args in (("2 workers", ["--workers", 2]), ("1 worker", ["--scheduler", one_worker_scheduler])):
         out = tmp_path / label.replace(" ", "_")
         r = cli("sweep", p, "--out", out, *args)
@@ -205,28 +206,28 @@ def test_interrupted_sweep_resumes_without_solving_done_points(tmp_path, monkeyp
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        sweep_mod.run_sweep(sw, out, workers=0, on_point=stop_after_two)
+        gridsite.run_sweep(sw, out, workers=0, on_point=stop_after_two)
     done = sorted((out / "points").glob("p*.json"))
     assert [f.name.split("-")[0] for f in done] == ["p000", "p001"]  # kept, each written atomically
     assert not (out / "sweep.parquet").exists()
     mtimes = {f.name: f.stat().st_mtime_ns for f in done}
 
     with pytest.raises(ScenarioError, match="--resume"):  # never overwrites results silently
-        sweep_mod.run_sweep(sw, out, workers=0)
+        gridsite.run_sweep(sw, out, workers=0)
 
     calls.clear()
-    res = sweep_mod.run_sweep(sw, out, workers=0, resume=True)
+    res = gridsite.run_sweep(sw, out, workers=0, resume=True)
     assert calls == [sw.points[2].point_id, sw.points[3].point_id]
     assert {f.name: f.stat().st_mtime_ns for f in done} == mtimes
     assert list(res.table.point_id) == [pt.point_id for pt in sw.points]
     assert res.counts == {"optimal": 3, "infeasible": 1}
 
     # a fresh sequential run gives the same table as the interrupted-and-resumed one
-    fresh = sweep_mod.run_sweep(sw, tmp_path / "fresh", workers=0)
+    fresh = gridsite.run_sweep(sw, tmp_path / "fresh", workers=0)
     pd.testing.assert_frame_equal(res.table.drop(columns=VOLATILE), fresh.table.drop(columns=VOLATILE))
 
     calls.clear()
-    sweep_mod.run_sweep(sw, out, workers=0, resume=True)
+    gridsite.run_sweep(sw, out, workers=0, resume=True)
     assert calls == []
 
 
@@ -241,13 +242,30 @@ def test_failed_task_is_a_row_and_is_retried_on_resume(tmp_path, monkeypatch):
         return real(point_id, *args, **kwargs)
 
     monkeypatch.setattr(sweep_mod, "run_point", flaky)
-    res = sweep_mod.run_sweep(sw, tmp_path / "out", workers=0)
+    res = gridsite.run_sweep(sw, tmp_path / "out", workers=0)
     assert list(res.table.status) == ["optimal", "error"]
     assert "MemoryError" in res.table.message[1]
     crash["on"] = False
-    res = sweep_mod.run_sweep(sw, tmp_path / "out", workers=0, resume=True)
+    res = gridsite.run_sweep(sw, tmp_path / "out", workers=0, resume=True)
     assert res.solved == [sw.points[1].point_id]
     assert list(res.table.status) == ["optimal", "optimal"]
+
+
+def test_sweep_writes_only_through_the_store_it_is_given(tmp_path):
+    from .test_pareto import RecordingStore
+
+    sw = load_sweep(write_sweep(tmp_path, {"parameters": {"policy.green_share.min": [0.6, 1.0]}}))
+    store = RecordingStore()
+    out = tmp_path / "out"
+    res = sweep_mod.run_sweep(sw, out, store=store, workers=0, run_dirs=True)
+    assert list(res.table.status) == ["optimal", "optimal"]
+    names = [c[0] for c in store.calls]
+    assert names[:2] == ["check_out_dir", "mark"] and store.calls[1][1] == (out, "sweep")
+    assert sorted(names[2:]) == ["write_json"] * 3 + ["write_run"] * 2
+    written = sorted(c[1][0].relative_to(out).as_posix() for c in store.calls if c[0] == "write_json")
+    assert written == sorted([f"points/{pt.point_id}.json" for pt in sw.points] + ["sweep.json"])
+    assert {c[1][1].parent.name for c in store.calls if c[0] == "write_run"} == {"runs"}
+    assert all((out / "runs" / pt.point_id / "summary.json").is_file() for pt in sw.points)
 
 
 def test_shipped_sweep_expands_to_30_checked_points():

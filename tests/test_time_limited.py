@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from gridsite import parse_scenario, solve
 from gridsite.cli import app
+from optimizer.model import summary as outputs
 from rendering import maps, report
-from rendering import runfolder as outputs
 
 from .conftest import scenario_dict
 from .test_robustness import _hard_packing
@@ -33,7 +33,8 @@ def test_summary_caps_shares_and_carries_the_warning(china):
     used = sites.index[sites.energy_gwh > 0][0]
     sites.loc[used, "green_share"] = 1.949  # as a cut-off plan that over-procures certificates would have
     object.__setattr__(res, "status", "time_limit")
-    s = outputs.build_summary(res)
+    s = res.summary()
+    assert s == outputs.build_summary(res)
     assert max(s["green_share"].values()) <= 1.0
     assert s["green_supply_over_energy"] == {sites.site_id[used]: 1.949}
     assert s["time_limited"] is True and "NOT proven optimal" in s["warning"]
@@ -58,7 +59,7 @@ def test_time_limited_solve_warns_first_and_report_and_map_say_so(china, monkeyp
     html = report.build_report(out, region_set=china)
     assert 'class="banner bad"' in html and "NOT proven optimal" in html
     assert "a limit on the optimum, not a plan" in html
-    title, _ = maps._titles(s, china, "en")
+    title, _ = maps.scene._titles(s, china, "en")
     assert "TIME LIMIT: not proven optimal" in title
     # quiet runs still get the warning
     r = CliRunner().invoke(app, ["solve", str(p), "--out", str(out), "--time-limit", "3", "--no-maps", "-q"])

@@ -1,5 +1,5 @@
-"""``python -m gridsite.cli …`` runs the command-line interface (as ``python -m gridsite``)."""
+"""``python -m gridsite.cli …`` runs the command-line interface (as ``python -m gridsite`` does)."""
 
-from gridsite.cli.app import main
+from gridsite.cli import main
 
 main()

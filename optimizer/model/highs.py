@@ -57,7 +57,7 @@ _NATIVE = {"depth": 0}
 def native_solve():
     """Mark the block as running HiGHS, whose native code holds off Python signal handlers until it returns.
 
-    :func:`gridsite.cli.guarded` uses :func:`in_native_solve` to end the process promptly on Ctrl-C / SIGTERM
+    :func:`gridsite.cli.guard.guarded` uses :func:`in_native_solve` to end the process promptly on Ctrl-C / SIGTERM
     during a long solve (HiGHS does not poll interrupt callbacks inside its MIP root LP); nothing is being
     written at that point, so no output folder is affected.
     """

@@ -507,8 +507,11 @@ def load_scenario(path: str | Path) -> Scenario:
     data = read_yaml(p)
     if isinstance(data, dict):
         rs = data.get("region_set")
-        if isinstance(rs, str) and rs not in ("china", "us") and not Path(rs).is_absolute():
-            data = {**data, "region_set": str((p.parent / rs).resolve())}
+        if isinstance(rs, str) and not Path(rs).is_absolute():
+            from geodata.regionset import list_region_sets  # a name (bundled or user) stays a name
+
+            if rs not in list_region_sets():
+                data = {**data, "region_set": str((p.parent / rs).resolve())}
         grid = data.get("grid")
         if isinstance(grid, dict) and isinstance(grid.get("profiles"), dict):
             prof = {

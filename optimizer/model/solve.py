@@ -22,6 +22,7 @@ from optimizer.model.highs import native_solve, run_highs, use_threads
 from optimizer.model.modeldata import ModelData
 from optimizer.model.results import extract_tables
 from optimizer.model.scenario import Scenario, ScenarioError
+from optimizer.model.summary import build_summary
 
 if TYPE_CHECKING:
     from optimizer.model.progress import SolveReporter
@@ -77,6 +78,10 @@ class Result:
     def placement(self) -> dict[str, str]:
         a = self.tables["assignments"]
         return dict(zip(a.cluster_id, a.site_id, strict=True))
+
+    def summary(self) -> dict:
+        """The JSON-able summary written to ``summary.json`` (:func:`optimizer.model.summary.build_summary`)."""
+        return build_summary(self)
 
 
 def solve(

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.model.scenario import Scenario, ScenarioError, parse_scenario
+from optimizer.studies.store import StudyStore
 from optimizer.studies.sweep import (
     default_workers,
     describe,
@@ -36,7 +37,6 @@ from optimizer.studies.sweep import (
     region_set,
     run_cap_series,
     run_point,
-    write_json_atomic,
 )
 
 #: Relative nudge added to every carbon cap (a cap exactly at a solved emission level can be infeasible by 1e-9).
@@ -132,6 +132,7 @@ def run_pareto(
     n_points: int,
     out: str | Path,
     *,
+    store: StudyStore,
     file: str = "<scenario>",
     workers: int | None = None,
     scheduler: str | None = None,
@@ -146,18 +147,16 @@ def run_pareto(
     """Trace the frontier with ``n_points`` points and write ``pareto.csv``, ``pareto.json``, ``pareto.png`` and
     one run folder per point (``points/pNN``) into ``out``, replaced atomically.
 
-    ``out`` must be new, empty or an earlier gridsite output (a foreign folder only with ``force``; see
-    :mod:`rendering.safety`). When both anchors fail and ``out`` holds a complete earlier result, that result is
-    kept and this run's ``pareto.json`` content goes beside it as ``failed-summary.json``."""
-    from rendering.runfolder import FAILED_SUMMARY, abandon, atomic_dir, write_json, write_run
-    from rendering.safety import holds_complete_result
-
+    Every folder and file goes through ``store`` (``gridsite.run_pareto`` passes the rendering layer's run-folder
+    store): ``out`` must be new, empty or an earlier gridsite output (a foreign folder only with ``force``). When
+    both anchors fail and ``out`` holds a complete earlier result, that result is kept and this run's
+    ``pareto.json`` content goes beside it as the store's failed summary (``failed-summary.json``)."""
     if n_points < 2:
         raise ScenarioError(
             "command line", [("--points", f"needs at least 2 points (the two anchors), got {n_points}")]
         )
     acct = scenario.policy.carbon_accounting
-    opts = {"threads": threads, "time_limit_s": time_limit_s, "mip_gap": mip_gap}
+    opts: dict[str, Any] = {"threads": threads, "time_limit_s": time_limit_s, "mip_gap": mip_gap}
     names = [f"p{k:02d}" for k in range(n_points)]
     rows: dict[str, dict] = {}
     notes: list[str] = []
@@ -168,13 +167,13 @@ def run_pareto(
         on_start(n_points)
     t0 = time.perf_counter()
     kept: Path | None = None
-    with atomic_dir(out, force=force, kind="pareto") as tmp, executor(workers, scheduler) as client:
+    with store.atomic_dir(Path(out), force=force, kind="pareto") as tmp, executor(workers, scheduler) as client:
         info = describe(client)
 
         def record(name: str, kind: str, cap: float | None, rec: dict, result) -> None:
             row = _row(name, kind, cap, rec, acct)
             if result is not None and run_dirs:
-                write_run(result, tmp / "points" / name, rs, scenario_path=file, maps=False)
+                store.write_run(result, tmp / "points" / name, rs, scenario_path=file)
                 row["run_dir"] = f"points/{name}"
             rows[name] = row
             if on_point:
@@ -232,8 +231,8 @@ def run_pareto(
                 ]
             )
         elif not anchors_ok:
-            failed = [r["kind"] for r in (lo, hi) if r["carbon_t"] is None]
-            notes.append(f"anchor solve failed ({', '.join(failed)}): the ε points were not solved")
+            failed_kinds = [r["kind"] for r in (lo, hi) if r["carbon_t"] is None]
+            notes.append(f"anchor solve failed ({', '.join(failed_kinds)}): the ε points were not solved")
             for k in range(1, n_points - 1):
                 rows[names[k]] = _row(
                     names[k], "epsilon", None, {"status": "skipped", "message": "anchor solve failed"}, acct
@@ -252,7 +251,7 @@ def run_pareto(
             )
         wall = time.perf_counter() - t0
         df.to_csv(tmp / "pareto.csv", index=False)
-        write_json_atomic(
+        store.write_json(
             tmp / "pareto.json",
             {
                 "scenario": file,
@@ -270,12 +269,13 @@ def run_pareto(
                 **info,
             },
         )
-        _plot(df, tmp / "pareto.png", acct, rs.currency, scenario.name)
-        if not anchors_ok and holds_complete_result(out):
-            kept = Path(out) / FAILED_SUMMARY
+        store.draw_pareto(df, tmp / "pareto.png", accounting=acct, currency=rs.currency, title=scenario.name)
+        if not anchors_ok and store.holds_complete_result(Path(out)):
             meta = json.loads((tmp / "pareto.json").read_text(encoding="utf-8"))
-            write_json(kept, {**meta, "status": "failed", "kept_earlier_result": True, "table": df.to_dict("records")})
-            abandon(tmp)
+            kept = store.write_failed_summary(
+                Path(out), {**meta, "status": "failed", "kept_earlier_result": True, "table": df.to_dict("records")}
+            )
+            store.abandon(tmp)
     return ParetoRun(
         out=Path(out),
         table=df,
@@ -315,26 +315,3 @@ def _row(name: str, kind: str, cap: float | None, rec: dict, acct: str) -> dict[
         "solve_s": (s.get("timings_s") or {}).get("total"),
         "run_dir": None,
     }
-
-
-def _plot(df: pd.DataFrame, path: Path, acct: str, currency: str, title: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ok = df[df.cost.notna()].sort_values("carbon_t")
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
-    ax.plot(ok.carbon_t / 1e6, ok.cost, "o-", color="#1f6f43")
-    for r in ok.itertuples(index=False):
-        ax.annotate(r.point, (r.carbon_t / 1e6, r.cost), textcoords="offset points", xytext=(4, 4), fontsize=7)
-    ax.set_xlabel(f"emissions, MtCO2/yr ({acct.replace('_', '-')})")
-    ax.set_ylabel(f"annual cost, million {currency}/yr")
-    ax.set_title(f"{title}: cost–carbon frontier", fontsize=10)
-    ax.grid(alpha=0.3)
-    failed = len(df) - len(ok)
-    if failed:
-        ax.text(0.99, 0.98, f"{failed} point(s) failed", transform=ax.transAxes, ha="right", va="top", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)

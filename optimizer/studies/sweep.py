@@ -1,4 +1,4 @@
-"""Policy sweeps on Dask: every point of a sweep file is an independent scenario solve (DESIGN.md §6).
+"""Policy sweeps on Dask: every point of a sweep file is an independent scenario solve.
 
 - :func:`executor` gives a Dask client on a ``LocalCluster`` of worker processes (default), a client of an
   existing scheduler (``scheduler="tcp://host:8786"``) or ``None`` for sequential in-process runs (``workers=0``).
@@ -7,7 +7,9 @@
   records too, with their status and message.
 - :func:`run_sweep` submits the points not done yet, writes each record atomically to ``DIR/points/<id>.json``
   as it arrives (so an interrupted sweep loses nothing and ``resume=True`` skips finished points), then combines
-  all records into ``sweep.parquet`` and ``sweep.csv``.
+  all records into ``sweep.parquet`` and ``sweep.csv``. Folder checks, the output marker, JSON files and the
+  per-point run folders go through the :class:`~optimizer.studies.store.StudyStore` the caller passes
+  (``gridsite.run_sweep`` passes the rendering layer's run-folder store).
 
 Every point solves with the same HiGHS thread count (the sweep file's ``threads``, default 1) whatever the
 number of workers, so the results do not depend on how the sweep was run.
@@ -31,8 +33,9 @@ from typing import Any
 import pandas as pd
 
 from optimizer.model.scenario import ScenarioError
+from optimizer.model.summary import jsonable
+from optimizer.studies.store import StudyStore
 from optimizer.studies.sweepfile import Point, Sweep
-from rendering.runfolder import _clean
 
 #: Statuses of a finished point: ``--resume`` does not solve these again ("error" points are retried).
 DONE_STATUSES = ("optimal", "time_limit", "infeasible")
@@ -150,7 +153,6 @@ def run_point(point_id: str, scenario: dict, file: str = "<sweep>", keep_result:
     from gridsite.errors import InfeasibleError
     from optimizer.model.scenario import parse_scenario
     from optimizer.model.solve import TimeLimitError, solve
-    from rendering.runfolder import build_summary
 
     t0, c0 = time.perf_counter(), time.process_time()
     where = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
@@ -161,7 +163,7 @@ def run_point(point_id: str, scenario: dict, file: str = "<sweep>", keep_result:
         record["solver_threads"] = sc.solver.threads
         rs = region_set(sc.region_set, tuple(sorted(sc.grid.profiles.items())))
         result = solve(sc, file=f"{file} [{point_id}]", region_set=rs)
-        summary = build_summary(result)
+        summary = result.summary()
         record.update(status=summary["status"], message="", summary=summary)
     except InfeasibleError as exc:
         reasons = "; ".join(d.message for d in exc.diagnosis)
@@ -191,7 +193,6 @@ def run_cap_series(points: list[tuple[str, dict]], file: str = "<sweep>", keep_r
     from gridsite.errors import InfeasibleError
     from optimizer.model.scenario import parse_scenario
     from optimizer.model.solve import TimeLimitError, solve_carbon_caps
-    from rendering.runfolder import build_summary
 
     def without_cap(d: dict) -> dict:
         return {**d, "policy": {k: v for k, v in d.get("policy", {}).items() if k != "carbon_cap_t"}}
@@ -224,7 +225,7 @@ def run_cap_series(points: list[tuple[str, dict]], file: str = "<sweep>", keep_r
                 record.update(status="time_limit", message=str(item))
             else:
                 result = item
-                summary = build_summary(result)
+                summary = result.summary()
                 record.update(status=summary["status"], message="", summary=summary, reused_model=bool(out))
             t1, c1 = time.perf_counter(), time.process_time()
             record["wall_s"] = round(t1 - t0, 3)
@@ -253,12 +254,6 @@ def progress_bar(console: Any, quiet: bool = False):
 
 
 # --- records and tables ------------------------------------------------------------------------------------
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    tmp.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def flat_row(rec: dict, parameter_names: list[str]) -> dict:
@@ -354,6 +349,7 @@ def run_sweep(
     sweep: Sweep,
     out: str | Path,
     *,
+    store: StudyStore,
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
@@ -364,15 +360,15 @@ def run_sweep(
 ) -> SweepRun:
     """Solve every point of ``sweep`` not already done in ``out`` and combine all records into tables.
 
-    ``on_start(total, already_done)`` and ``on_point(record)`` report progress. Raises :class:`ScenarioError` when
-    ``out`` already holds point results and ``resume`` is false (nothing is overwritten), and
-    :class:`rendering.safety.OutputRefused` when ``out`` is not new, empty or an earlier sweep output (a foreign
-    folder only with ``force``; files are added to it, none removed). The folder gets the gridsite output marker.
+    ``store`` checks and marks ``out``, writes the JSON files and, with ``run_dirs``, each point's run folder
+    ``runs/<id>``. ``on_start(total, already_done)`` and ``on_point(record)`` report progress. Raises
+    :class:`ScenarioError` when ``out`` already holds point results and ``resume`` is false (nothing is
+    overwritten), and ``gridsite.errors.OutputRefused`` when ``out`` is not new, empty or an earlier sweep output (a
+    foreign folder only with ``force``; files are added to it, none removed). A new folder gets the store's
+    output marker.
     """
-    from rendering.safety import MARKER, check_out_dir, write_marker
-
     out = Path(out)
-    check_out_dir(out, force=force, accept=("sweep",), writes_into=True)
+    store.check_out_dir(out, force=force, accept=("sweep",), writes_into=True)
     fresh = not out.exists() or not any(out.iterdir())  # only gridsite's own folders get the marker
     pdir = points_dir(out)
     existing = read_records(out) if pdir.exists() else {}
@@ -382,8 +378,8 @@ def run_sweep(
             [("--out", f"already holds {len(existing)} point results; pass --resume to continue, or use a new folder")],
         )
     pdir.mkdir(parents=True, exist_ok=True)
-    if fresh and not (out / MARKER).exists():
-        write_marker(out, "sweep")
+    if fresh:  # a missing or empty folder: no marker yet
+        store.mark(out, "sweep")
     ids = {pt.point_id for pt in sweep.points}
     by_id_sha = {pt.point_id: pt.scenario_sha256 for pt in sweep.points}
     done = {
@@ -416,16 +412,16 @@ def run_sweep(
                 rec, result = res["record"], res["result"]
             else:
                 rec = res
-            rec.update(index=pt.index, parameters=pt.parameters, labels=pt.labels, scenario_sha256=pt.scenario_sha256)
+            rec.update(  # type: ignore[call-overload]  # a record holds values of several types
+                index=pt.index, parameters=pt.parameters, labels=pt.labels, scenario_sha256=pt.scenario_sha256
+            )
             if result is not None:
-                from rendering.runfolder import write_run
-
                 sc = result.scenario
                 if rs_local is None:
                     rs_local = region_set(sc.region_set, tuple(sorted(sc.grid.profiles.items())))
-                write_run(result, out / "runs" / key, rs_local, scenario_path=sweep.file, maps=False)
-            rec = json.loads(json.dumps(_clean(rec), default=str))  # exactly what the file holds (as on --resume)
-            write_json_atomic(pdir / f"{key}.json", rec)
+                store.write_run(result, out / "runs" / key, rs_local, scenario_path=sweep.file)
+            rec = json.loads(json.dumps(jsonable(rec), default=str))  # exactly what the file holds (as on --resume)
+            store.write_json(pdir / f"{key}.json", rec)
             done[key] = rec
             solved.append(key)
             if on_point:
@@ -435,7 +431,7 @@ def run_sweep(
     df = table(records, sweep.parameter_names)
     _write_table(df, out)
     counts = df.status.value_counts().to_dict() if len(df) else {}
-    write_json_atomic(
+    store.write_json(
         out / "sweep.json",
         {
             "name": sweep.spec.name,

@@ -248,7 +248,7 @@ def _format_error(file: str, exc: ValidationError) -> ScenarioError:
         path = ".".join(str(p) for p in loc)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            model = SweepFile
+            model: type[BaseModel] = SweepFile
             if len(loc) > 2 and loc[0] == "parameters":
                 model = Values if err["loc"][2] == "values" else Range
             msg = f"unknown key; allowed keys: {', '.join(sorted(model.model_fields))}"
@@ -380,15 +380,15 @@ def check_against_region_set(sweep: Sweep) -> None:
     file = sweep.file
     checks: list[tuple[str | None, Any, dict]] = [(None, None, sweep.base)]
     seen = {_canonical(sweep.base)}
-    for name in sweep.parameter_names:
+    for param in sweep.parameter_names:
         for pt in sweep.points:
-            value = pt.parameters[name]
+            value = pt.parameters[param]
             data = copy.deepcopy(sweep.base)
-            set_path(data, name, value)
+            set_path(data, param, value)
             key = _canonical(data)
             if key not in seen:
                 seen.add(key)
-                checks.append((name, value, data))
+                checks.append((param, value, data))
     region_sets: dict[tuple, Any] = {}
     for name, value, data in checks:
         try:
@@ -397,7 +397,7 @@ def check_against_region_set(sweep: Sweep) -> None:
             continue  # a combination no point uses; every real point was validated in expand()
         rs_key = (sc.region_set, tuple(sorted(sc.grid.profiles.items())))
         if rs_key not in region_sets:
-            profiles = dict(sc.grid.profiles) or None
+            profiles: dict[str, str | Path] | None = {str(k): v for k, v in sc.grid.profiles.items()} or None
             region_sets[rs_key] = load_region_set(sc.region_set, profiles=profiles, check_polygons=False)
         quick = sc.model_copy(update={"time": sc.time.model_copy(update={"mode": "annual"})})
         try:

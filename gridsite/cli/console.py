@@ -1,0 +1,157 @@
+"""Terminal output of the ``gridsite`` command: the two consoles, the error line, and the result tables.
+
+``out`` (stdout) carries results; ``err`` (stderr) carries progress, warnings and errors, so that ``--quiet`` runs
+and redirected output stay clean.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(code: int, message: str) -> None:
+    """Print ``error: message`` on stderr and end the command with exit ``code``."""
+    # escape: messages carry component names such as green_quota[zhongwei,0] that rich would take for markup
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def print_gap_table(regions: pd.DataFrame, top: int = 12) -> None:
+    """Regions with added GPU load: firm headroom used, imports, new firm capacity and any gap (MW)."""
+    if "added_peak_mw" not in regions or "gap_mw" not in regions:
+        return
+    gap = regions.gap_mw.fillna(0.0)
+    r = regions[(regions.added_peak_mw > 0) | (gap > 0)].assign(_gap=gap)
+    if r.empty:
+        return
+    r = r.sort_values(["_gap", "added_peak_mw"], ascending=False).head(top)
+    t = Table(
+        title="regional supply adequacy, MW (headroom = firm capacity + firm imports − own peak load × (1 + reserve "
+        "margin), at the region's tightest hour)",
+        title_justify="left",
+    )
+    for c in ("region", "headroom", "added peak", "used", "imports", "exports", "new firm", "shed GWh", "gap",
+              "green gap (avg)"):
+        t.add_column(c, justify="left" if c == "region" else "right")
+
+    def f(x, fmt="{:,.0f}"):
+        return "–" if x != x else fmt.format(x)
+
+    for x in r.itertuples(index=False):
+        t.add_row(
+            x.region_id,
+            f(x.headroom_mw),
+            f(x.added_peak_mw),
+            f(x.headroom_used, "{:.0%}"),
+            f(x.grid_import_mw),
+            f(x.grid_export_mw),
+            f(x.new_firm_mw),
+            f(x.shed_gwh, "{:,.1f}"),
+            f"[bold red]{x.gap_mw:,.0f}[/]" if x.gap_mw > 0 else f(x.gap_mw),
+            f(x.green_gap_mw),
+        )
+    out.print(t)
+
+
+def print_result(res) -> None:
+    """The placement, the sites used, the annual cost, regional adequacy and the solve status of a result."""
+    cur = res.currency
+    t = Table(title=f"{res.scenario.name}: placement", title_justify="left")
+    for c in ("cluster", "workload", "IT design MW", "avg IT MW", "site", "region"):
+        t.add_column(c, justify="right" if "MW" in c else "left")
+    for r in res.tables["assignments"].itertuples(index=False):
+        t.add_row(
+            r.cluster_id, r.workload, f"{r.it_design_mw:,.0f}", f"{r.it_mw:,.0f}", r.site_id or "(unbuilt)", r.region_id
+        )
+    out.print(t)
+    s = res.tables["sites"]
+    s = s[s.energy_gwh > 0]
+    t2 = Table(title="sites used", title_justify="left")
+    for c in ("site", "peak MW", "avg MW", "GWh/yr", "green share", "quota", "grid GWh", "dedicated GWh",
+              "certificates GWh"):
+        t2.add_column(c, justify="left" if c == "site" else "right")
+    for r in s.itertuples(index=False):
+        t2.add_row(
+            r.site_id,
+            f"{r.facility_design_mw:,.0f}",
+            f"{r.facility_mw:,.0f}",
+            f"{r.energy_gwh:,.0f}",
+            f"{min(r.green_share, 1.0):.1%}" + ("*" if r.green_share > 1.0 + 1e-6 else ""),
+            f"{r.quota:.0%}",
+            f"{r.grid_gwh:,.0f}",
+            f"{r.dedicated_green_gwh:,.0f}",
+            f"{r.certificates_gwh:,.0f}",
+        )
+    out.print(t2)
+    if (s.green_share > 1.0 + 1e-6).any():
+        out.print("[dim]* green supply above the site's energy (over-procurement); the share is shown as 100 %[/]")
+    t3 = Table(title=f"annual cost, million {cur}/yr", title_justify="left")
+    t3.add_column("term")
+    t3.add_column("amount", justify="right")
+    for k, v in res.cost_breakdown.items():
+        if abs(v) >= 0.05:
+            t3.add_row(k, f"{v:,.1f}")
+    t3.add_row("[bold]total[/]", f"[bold]{res.total_cost:,.1f}[/]")
+    out.print(t3)
+    print_gap_table(res.tables["regions"])
+    e = res.emissions_t
+    from rendering.runfolder import gap_text
+
+    unit = f"million {cur} per year" if res.objective_mode == "cost" else "tCO2 per year"
+    gap = gap_text(res.objective, res.bound, res.mip_gap, unit)
+    out.print(
+        f"status [bold]{res.status}[/], gap {gap}; emissions {e['location_based'] / 1e6:,.3f} MtCO2/yr location-based, "
+        f"{e['market_based'] / 1e6:,.3f} market-based; build {res.timings_s['build']:.1f} s, "
+        f"solve {res.timings_s['solve']:.1f} s, total {res.timings_s['total']:.1f} s"
+    )
+    for n in res.notes:
+        out.print(f"[yellow]note:[/] {n}")
+    if res.status == "time_limit":
+        out.print("[bold yellow]status time_limit: not proven optimal (see the warning above)[/]")
+
+
+def solve_monitor(quiet: bool, verbose: bool):
+    """The progress display of a solve: none with --quiet; HiGHS's log with --verbose; else a live line on a
+    terminal and a plain line every 10 s of a HiGHS run when stderr is not one (see optimizer.model.progress)."""
+    if quiet:
+        return None
+    from optimizer.model.progress import SolveReporter
+
+    return SolveReporter(err, mode="live" if err.is_terminal else "plain", verbose=verbose)
+
+
+def warn_time_limited(res) -> None:
+    """A time-limited plan gets its warning first, on stderr, even with --quiet."""
+    from rendering.runfolder import time_limit_warning
+
+    unit = f"million {res.currency} per year" if res.objective_mode == "cost" else "tCO2 per year"
+    msg = time_limit_warning(res.status, res.objective, res.bound, res.mip_gap, unit)
+    if msg:
+        err.print(f"[bold yellow]warning:[/] {escape(msg)}", highlight=False, soft_wrap=True)
+
+
+def print_frontier(res, name: str, points: int, out_dir) -> None:
+    """The cost–carbon frontier of a Pareto run, its notes and where it was written."""
+    t = Table(title=f"{name}: cost–carbon frontier ({res.accounting.replace('_', '-')})")
+    for c in ("point", "kind", "carbon tCO2/yr", f"cost M{res.currency}/yr", "status", "placement"):
+        t.add_column(c, justify="right" if "/yr" in c else "left", overflow="fold")
+    for r in res.table.itertuples(index=False):
+        t.add_row(
+            r.point,
+            r.kind,
+            "" if pd.isna(r.carbon_t) else f"{r.carbon_t:,.0f}",
+            "" if pd.isna(r.cost) else f"{r.cost:,.1f}",
+            r.status,
+            r.placement if isinstance(r.placement, str) else (r.message or ""),
+        )
+    out.print(t)
+    for n in res.notes:
+        out.print(f"[yellow]note:[/] {n}")
+    out.print(f"{points} points in {res.wall_s:.1f} s; results written to [bold]{out_dir}[/]")

@@ -1,0 +1,736 @@
+"""The interactive siting map: one self-contained HTML page (plotly, ``conic equal area`` projection).
+
+The region polygons are inlined as GeoJSON and plotly.js is inlined too; the page pre-seeds plotly's offline
+geo assets (:data:`GEO_ASSETS_STUB`) so that it opens with no network access.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import matplotlib.colors as mcolors
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib import colormaps
+from shapely.geometry import MultiPolygon, Polygon, mapping
+from shapely.geometry.polygon import orient
+
+from geodata.regionset import RegionSet
+from rendering.maps.common import (
+    _OTHER_WORKLOAD,
+    CERT_COLOUR,
+    CORRIDOR_CMAP,
+    GREEN_COLOUR,
+    QUANTITIES,
+    WORKLOAD_COLOURS,
+    _norm,
+    _polygons,
+    _t,
+    _tonnes,
+)
+from rendering.maps.scene import _build_scene, _Scene
+from rendering.runformat import atomic_write, normalise_tables
+
+# --------------------------------------------------------------------------------------------------------------
+# Interactive map (plotly; one HTML file with everything inlined)
+# --------------------------------------------------------------------------------------------------------------
+
+#: Pre-seeds plotly's offline geo assets with an empty topology, so that a ``geo`` subplot whose base map is
+#: hidden never fetches ``https://cdn.plot.ly/un/<scope>_<res>m.json`` (plotly.js fetches it for any trace with a
+#: ``locationmode``, including GeoJSON choropleths).
+GEO_ASSETS_STUB = """
+window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
+(function () {
+  var topo = window.PlotlyGeoAssets.topojson || (window.PlotlyGeoAssets.topojson = {});
+  var empty = {type: "Topology", objects: {}, arcs: []};
+  ["world", "usa", "europe", "asia", "africa", "north-america", "south-america"].forEach(function (s) {
+    ["110", "50"].forEach(function (r) { if (!topo[s + "_" + r + "m"]) { topo[s + "_" + r + "m"] = empty; } });
+  });
+})();
+"""
+
+
+def _rgb(colour: Any) -> str:
+    r, g, b, a = mcolors.to_rgba(colour)
+    return f"rgba({round(r * 255)},{round(g * 255)},{round(b * 255)},{a:.2f})"
+
+
+def _plotly_scale(cmap: Any, n: int = 11) -> list[list[Any]]:
+    cm = colormaps[cmap] if isinstance(cmap, str) else cmap
+    return [[i / (n - 1), _rgb(cm(i / (n - 1)))] for i in range(n)]
+
+
+def _geojson(regions: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Region polygons as a GeoJSON FeatureCollection (feature id = region id), rounded to 0.001° and wound
+    clockwise as d3-geo (plotly) expects for spherical polygons."""
+    feats = []
+    for rid, geom in zip(regions["id"], regions.geometry, strict=True):
+        parts = []
+        for p in _polygons(geom):
+            p = shapely.transform(p, lambda c: np.round(c, 3))
+            # rings that simplification or rounding collapsed to zero area make d3 treat the feature as
+            # covering the globe (and break fitbounds): drop them, they are invisible anyway
+            if p.is_empty or Polygon(p.exterior).area < 1e-6:
+                continue
+            holes = [r for r in p.interiors if Polygon(r).area >= 1e-6]
+            parts.append(orient(Polygon(p.exterior, holes), sign=-1.0))
+        if not parts:
+            continue
+        g = parts[0] if len(parts) == 1 else MultiPolygon(parts)
+        feats.append({"type": "Feature", "id": str(rid), "properties": {}, "geometry": mapping(g)})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _fmt(v: Any, unit: str = "", decimals: int = 0) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "n/a"
+    if not np.isfinite(f):
+        return "n/a"
+    return f"{f:,.{decimals}f} {unit}".strip()
+
+
+def _pct(v: Any) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "n/a"
+    return f"{f * 100:.0f} %" if np.isfinite(f) else "n/a"
+
+
+def _bearing(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    y = math.sin(dl) * math.cos(p2)
+    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return (math.degrees(math.atan2(y, x)) + 360.0) % 360.0
+
+
+def _region_hover(scene: _Scene, tables: dict[str, pd.DataFrame]) -> list[str]:
+    reg = tables["regions"]
+    reg = reg[reg["region_id"] != ""].drop_duplicates("region_id").set_index("region_id")
+    out = []
+    for r in scene.regions.itertuples():
+        lines = [f"<b>{html.escape(str(r.label))}</b> ({html.escape(str(r.id))})"]
+        for key, q in QUANTITIES.items():
+            lines.append(f"{q.text(scene.lang)}: {q.fmt(getattr(r, key), scene.currency)}")
+        if r.id in reg.index:
+            x = reg.loc[r.id]
+            extra = [
+                ("Added energy", x["added_energy_gwh"], "GWh"),
+                ("New wind", x["new_wind_mw"], "MW"),
+                ("New solar", x["new_solar_mw"], "MW"),
+                ("Certificates sold", x["cert_sold_gwh"], "GWh"),
+                ("Certificates bought", x["cert_bought_gwh"], "GWh"),
+                ("Green power exported", x["exported_gwh"], "GWh"),
+                ("Green power imported", x["imported_gwh"], "GWh"),
+                ("Added peak (design)", x["added_peak_mw"], "MW"),
+                ("Firm imports", x["grid_import_mw"], "MW"),
+                ("New firm capacity", x["new_firm_mw"], "MW"),
+                ("Load shed", x["shed_gwh"], "GWh"),
+            ]
+            lines += [f"{k}: {_fmt(v, u)}" for k, v, u in extra if np.isfinite(v) and v != 0]
+        out.append("<br>".join(lines))
+    return out
+
+
+def _site_hover(scene: _Scene, sid: str) -> list[str]:
+    st = scene.site_stats
+    if sid not in st.index:
+        return []
+    x = st.loc[sid]
+    cur = scene.currency
+    lines = [
+        f"Clusters: {_fmt(x['n_clusters'])} · IT {_fmt(x['it_mw'], 'MW')} · facility {_fmt(x['facility_mw'], 'MW')}",
+        f"Energy {_fmt(x['energy_gwh'], 'GWh')}: grid {_fmt(x['grid_gwh'], 'GWh')}, dedicated green "
+        f"{_fmt(x['dedicated_green_gwh'], 'GWh')}, certificates {_fmt(x['certificates_gwh'], 'GWh')}",
+        f"Green share {_pct(x['green_share'])} (quota {_pct(x['quota'])})",
+        f"Price {_fmt(x['price_per_mwh'], f'{cur}/MWh', 1)} · EF {_fmt(x['ef_t_per_mwh'], 't CO₂/MWh', 3)}",
+        f"Emissions: location-based {_tonnes(x['emissions_location_t'])}, market-based "
+        f"{_tonnes(x['emissions_market_t'])}",
+    ]
+    return lines
+
+
+def _is_polygonal(gdf: gpd.GeoDataFrame) -> bool:
+    return bool(gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon", "GeometryCollection"]).all())
+
+
+def _z(scene: _Scene, key: str) -> list[float | None]:
+    """Displayed values of a quantity per region (None where unknown, so plotly leaves the region grey)."""
+    v = scene.regions[key].to_numpy(dtype=float) * QUANTITIES[key].scale
+    return [float(x) if np.isfinite(x) else None for x in v]
+
+
+def _zrange(scene: _Scene, key: str) -> tuple[float, float]:
+    n = _norm(scene.regions[key].to_numpy(dtype=float), key)
+    s = QUANTITIES[key].scale
+    return float(n.vmin or 0.0) * s, float(n.vmax or 0.0) * s  # set by _norm, never None here
+
+
+def _colorbar_title(key: str, scene: _Scene) -> str:
+    q = QUANTITIES[key]
+    return f"{q.text(scene.lang)}<br>({q.unit_for(scene.currency)})"
+
+
+def _region_traces(scene: _Scene, tables: dict[str, pd.DataFrame], quantity: str) -> tuple[list, int]:
+    """A grey base of every region and the choropleth of ``quantity``; returns the traces and the index of the
+    choropleth among them (the trace the quantity drop-down restyles)."""
+    import plotly.graph_objects as go
+
+    q = QUANTITIES[quantity]
+    lo, hi = _zrange(scene, quantity)
+    hover = _region_hover(scene, tables)
+    name = f"{_t('regions', scene.lang)}: {q.text(scene.lang)}"
+    colorbar = {
+        "title": {"text": _colorbar_title(quantity, scene), "font": {"size": 12}},
+        "x": 1.0,
+        "xanchor": "left",
+        "y": 0.62,
+        "len": 0.55,
+        "thickness": 14,
+    }
+    if not _is_polygonal(scene.regions):  # a user region set without boundaries: regions as coloured points
+        return [
+            go.Scattergeo(
+                lon=scene.regions["lon"],
+                lat=scene.regions["lat"],
+                mode="markers",
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+                name=name,
+                legendgroup="regions",
+                legendrank=1,
+                marker={
+                    "size": 18,
+                    "color": _z(scene, quantity),
+                    "cmin": lo,
+                    "cmax": hi,
+                    "colorscale": _plotly_scale(q.cmap),
+                    "showscale": True,
+                    "colorbar": colorbar,
+                    "line": {"color": "#555555", "width": 1},
+                },
+            )
+        ], 0
+    gj = _geojson(scene.regions)
+    ids = scene.regions["id"].tolist()
+    base = go.Choropleth(
+        geojson=gj,
+        locations=ids,
+        z=[0] * len(ids),
+        colorscale=[[0, "#ececec"], [1, "#ececec"]],
+        showscale=False,
+        hoverinfo="skip",
+        marker_line_color="#9a9a9a",
+        marker_line_width=0.6,
+        showlegend=False,
+        name="base",
+        legendgroup="regions",
+    )
+    choro = go.Choropleth(
+        geojson=gj,
+        locations=ids,
+        z=_z(scene, quantity),
+        zmin=lo,
+        zmax=hi,
+        zauto=False,
+        colorscale=_plotly_scale(q.cmap),
+        marker_line_color="#9a9a9a",
+        marker_line_width=0.6,
+        text=hover,
+        hovertemplate="%{text}<extra></extra>",
+        name=name,
+        showlegend=True,
+        legendgroup="regions",
+        legendrank=1,
+        colorbar=colorbar,
+    )
+    return [base, choro], 1
+
+
+def _lines(pairs: list[tuple[str, str]], pts: dict[str, tuple[float, float]]) -> tuple[list, list]:
+    """lon/lat lists of straight segments between region points, separated by None."""
+    lon: list[float | None] = []
+    lat: list[float | None] = []
+    for a, b in pairs:
+        lon += [pts[a][0], pts[b][0], None]
+        lat += [pts[a][1], pts[b][1], None]
+    return lon, lat
+
+
+def _route(scene: _Scene, a: str, b: str, arrow: str = "→") -> str:
+    """``Gansu → Ningxia``: region names for hover texts (HTML-escaped)."""
+    return f"{html.escape(scene.region_label.get(a, a))} {arrow} {html.escape(scene.region_label.get(b, b))}"
+
+
+def _corridor_traces(scene: _Scene) -> list:
+    """Corridor lines (width: capacity, colour: utilisation) with a hover/colour-bar marker near each middle."""
+    import plotly.graph_objects as go
+
+    cor, pts, lang = scene.corridors, scene.points, scene.lang
+    if not len(cor):
+        return []
+    pairs = list(zip(cor["from_region"], cor["to_region"], strict=True))
+    if scene.corridors_from_graph:
+        lon, lat = _lines(pairs, pts)
+        texts = [
+            f"<b>{_route(scene, r.from_region, r.to_region, '↔')}</b> ({html.escape(r.kind)})<br>"
+            f"Capacity {_fmt(r.capacity_mw, 'MW')} → / {_fmt(r.capacity_back_mw, 'MW')} ←"
+            for r in cor.itertuples(index=False)
+        ]
+        return [
+            go.Scattergeo(
+                lon=lon,
+                lat=lat,
+                mode="lines",
+                line={"color": "#9e9e9e", "width": 1},
+                hoverinfo="skip",
+                name=_t("corridor_all", lang),
+                legendgroup="corridors",
+                legendrank=4,
+            ),
+            go.Scattergeo(
+                lon=[(pts[a][0] + pts[b][0]) / 2 for a, b in pairs],
+                lat=[(pts[a][1] + pts[b][1]) / 2 for a, b in pairs],
+                mode="markers",
+                marker={"size": 5, "color": "#9e9e9e"},
+                text=texts,
+                hovertemplate="%{text}<extra></extra>",
+                showlegend=False,
+                legendgroup="corridors",
+                name=_t("corridor_all", lang),
+            ),
+        ]
+    traces = []
+    cap = cor["capacity_mw"].fillna(0.0)
+    cmax = float(cap.max()) if cap.max() > 0 else 1.0
+    idle = cor[~cor["active"]]
+    if len(idle):
+        lon, lat = _lines(list(zip(idle["from_region"], idle["to_region"], strict=True)), pts)
+        traces.append(
+            go.Scattergeo(
+                lon=lon,
+                lat=lat,
+                mode="lines",
+                line={"color": "#bdbdbd", "width": 1},
+                hoverinfo="skip",
+                name=_t("corridor", lang),
+                legendgroup="corridors",
+                showlegend=False,
+            )
+        )
+    for r in cor[cor["active"]].sort_values("utilisation").itertuples(index=False):
+        lon, lat = _lines([(r.from_region, r.to_region)], pts)
+        width = 1.0 + 5.0 * math.sqrt(max(float(r.capacity_mw or 0.0), 0.0) / cmax)
+        traces.append(
+            go.Scattergeo(
+                lon=lon,
+                lat=lat,
+                mode="lines",
+                hoverinfo="skip",
+                name=r.corridor_id,
+                legendgroup="corridors",
+                showlegend=False,
+                line={"color": _rgb(CORRIDOR_CMAP(float(r.utilisation))), "width": width},
+            )
+        )
+    texts = [
+        f"<b>{_route(scene, r.from_region, r.to_region)}</b> ({html.escape(r.corridor_id)}, {html.escape(r.kind)})<br>"
+        f"Capacity {_fmt(r.capacity_mw, 'MW')} (rated {_fmt(r.rated_mw, 'MW')})<br>"
+        f"Max flow {_fmt(r.max_flow_mw, 'MW')} · mean {_fmt(r.mean_flow_mw, 'MW')}<br>"
+        f"Energy {_fmt(r.energy_gwh, 'GWh')} · utilisation {_pct(r.utilisation)}"
+        for r in cor.itertuples(index=False)
+    ]
+    traces.append(
+        go.Scattergeo(
+            # markers a little past the middle, so that the two directions of a pair do not coincide
+            lon=[pts[a][0] * 0.45 + pts[b][0] * 0.55 for a, b in pairs],
+            lat=[pts[a][1] * 0.45 + pts[b][1] * 0.55 for a, b in pairs],
+            mode="markers",
+            text=texts,
+            hovertemplate="%{text}<extra></extra>",
+            name=f"{_t('corridor', lang)}, {_t('colour_utilisation', lang)}",
+            legendgroup="corridors",
+            legendrank=4,
+            marker={
+                "size": 6,
+                "color": (cor["utilisation"] * 100).round(1).tolist(),
+                "cmin": 0,
+                "cmax": 100,
+                "colorscale": _plotly_scale(CORRIDOR_CMAP),
+                "line": {"color": "white", "width": 0.5},
+                "showscale": True,
+                "colorbar": {
+                    "title": {"text": f"{_t('utilisation', lang)} (%)", "side": "top", "font": {"size": 11}},
+                    "orientation": "h",
+                    "x": 1.0,
+                    "xanchor": "right",
+                    "y": 0.03,
+                    "yanchor": "bottom",
+                    "len": 0.22,
+                    "thickness": 10,
+                },
+            },
+        )
+    )
+    return traces
+
+
+def _arrow_traces(scene: _Scene) -> list:
+    """Dedicated green power (solid green) and cross-region certificates (dashed magenta): a line per transfer
+    (width: GWh) and an arrowhead marker at 80 % of the way that carries the hover text."""
+    import plotly.graph_objects as go
+
+    pts, cur = scene.points, scene.currency
+    traces = []
+    for frame, col, colour, dash, key, rank in (
+        (scene.green, "energy_gwh", GREEN_COLOUR, "solid", "green", 5),
+        (scene.certs, "gwh", CERT_COLOUR, "dash", "cert", 6),
+    ):
+        if not len(frame):
+            continue
+        vmax = float(frame[col].max()) or 1.0
+        heads_lon, heads_lat, angles, texts = [], [], [], []
+        for r in frame.itertuples(index=False):
+            (a_lon, a_lat), (b_lon, b_lat) = pts[r.from_region], pts[r.to_region]
+            value = float(getattr(r, col))
+            traces.append(
+                go.Scattergeo(
+                    lon=[a_lon, b_lon],
+                    lat=[a_lat, b_lat],
+                    mode="lines",
+                    hoverinfo="skip",
+                    legendgroup=key,
+                    showlegend=False,
+                    name=f"{r.from_region}>{r.to_region}",
+                    line={"color": colour, "width": 1.5 + 4.0 * math.sqrt(value / vmax), "dash": dash},
+                )
+            )
+            hx, hy = a_lon + 0.8 * (b_lon - a_lon), a_lat + 0.8 * (b_lat - a_lat)
+            heads_lon.append(hx)
+            heads_lat.append(hy)
+            angles.append(_bearing(hx, hy, b_lon, b_lat))
+            route = _route(scene, r.from_region, r.to_region)
+            if key == "green":
+                texts.append(f"<b>Dedicated green power {route}</b><br>{_fmt(value, 'GWh')} per year")
+            else:
+                sites = ", ".join(r.sites) if len(r.sites) else "n/a"
+                texts.append(
+                    f"<b>Certificates {route}</b><br>{_fmt(value, 'GWh')} per year · cost "
+                    f"{_fmt(r.cost_m, 'm ' + cur, 2)}<br>for sites: {html.escape(sites)}"
+                )
+        traces.append(
+            go.Scattergeo(
+                lon=heads_lon,
+                lat=heads_lat,
+                mode="markers",
+                text=texts,
+                hovertemplate="%{text}<extra></extra>",
+                name=_t(key, scene.lang)
+                + (
+                    "<br>(" + _t("green_hidden", scene.lang).format(n=scene.green_hidden) + ")"
+                    if key == "green" and scene.green_hidden
+                    else ""
+                ),
+                legendgroup=key,
+                legendrank=rank,
+                marker={
+                    "symbol": "triangle-up",
+                    "size": 13,
+                    "color": colour,
+                    "angle": angles,
+                    "angleref": "north",
+                    "line": {"color": "white", "width": 1},
+                },
+            )
+        )
+    return traces
+
+
+def _candidate_traces(scene: _Scene) -> list:
+    """Candidate sites: hub clusters (white triangles) and other candidates (grey dots), with site details."""
+    import plotly.graph_objects as go
+
+    cand, cur = scene.candidates, scene.currency
+    traces = []
+    for is_hub, symbol, size, colour, key, rank in (
+        (True, "triangle-up", 11, "white", "hub", 2),
+        (False, "circle", 5, "#5a5a5a", "generic", 3),
+    ):
+        sub = cand[cand["is_hub"] == is_hub]
+        if not len(sub):
+            continue
+        texts = []
+        for r in sub.itertuples(index=False):
+            hub = f" · hub {html.escape(str(r.hub_name))}" if str(r.hub_name).strip() else ""
+            lines = [
+                f"<b>{html.escape(r.label)}</b> ({html.escape(r.id)})",
+                f"Region: {html.escape(str(r.region_id))} · {html.escape(str(r.kind))}{hub}",
+                f"PUE {_fmt(r.pue, '', 2)} · max {_fmt(r.max_mw, 'MW')} · price "
+                f"{_fmt(r.price_per_mwh, f'{cur}/MWh', 1)}",
+            ]
+            texts.append("<br>".join(lines + _site_hover(scene, r.id)))
+        traces.append(
+            go.Scattergeo(
+                lon=sub["lon"],
+                lat=sub["lat"],
+                mode="markers",
+                text=texts,
+                hovertemplate="%{text}<extra></extra>",
+                name=_t(key, scene.lang),
+                legendgroup=key,
+                legendrank=rank,
+                marker={
+                    "symbol": symbol,
+                    "size": size,
+                    "color": colour,
+                    "line": {"color": "#1a1a1a", "width": 1.2 if is_hub else 0.5},
+                },
+            )
+        )
+    return traces
+
+
+def _cluster_traces(scene: _Scene) -> list:
+    """Placed clusters per workload: circles sized by facility MW, with the clusters and the site's results."""
+    import plotly.graph_objects as go
+
+    placed = scene.placed
+    traces = []
+    for wl in sorted(placed["workload"].unique(), key=lambda w: (w not in WORKLOAD_COLOURS, w)):
+        sub = placed[placed["workload"] == wl]
+        texts = []
+        for r in sub.itertuples(index=False):
+            lines = [
+                f"<b>{html.escape(r.label)}</b> ({html.escape(r.site_id)}): {r.n} {html.escape(wl)} cluster(s), "
+                f"{_fmt(r.mw, 'MW')} facility"
+            ]
+            lines += [
+                f"· {html.escape(cid)}: IT {_fmt(it, 'MW')}, facility {_fmt(fmw, 'MW')}" for cid, it, fmw in r.clusters
+            ]
+            lines.append(f"Energy {_fmt(r.energy_gwh, 'GWh')} per year")
+            texts.append("<br>".join(lines + _site_hover(scene, r.site_id)))
+        key = wl if wl in WORKLOAD_COLOURS else "other_workload"
+        traces.append(
+            go.Scattergeo(
+                lon=sub["lon"],
+                lat=sub["lat"],
+                mode="markers",
+                text=texts,
+                hovertemplate="%{text}<extra></extra>",
+                name=f"{_t(key, scene.lang)} ({_t('size_facility', scene.lang)})",
+                legendgroup=f"placed-{wl}",
+                legendrank=7,
+                marker={
+                    "size": (10 + 22 * np.sqrt(sub["mw"].clip(lower=0) / 300.0)).round(1).tolist(),
+                    "color": WORKLOAD_COLOURS.get(wl, _OTHER_WORKLOAD),
+                    "opacity": 0.85,
+                    "line": {"color": "black", "width": 1},
+                },
+            )
+        )
+    return traces
+
+
+def _quantity_menu(scene: _Scene, quantity: str, trace: int, polygons: bool) -> dict[str, Any]:
+    """A drop-down that restyles the region trace to each of :data:`QUANTITIES`."""
+    buttons = []
+    for key, q in QUANTITIES.items():
+        lo, hi = _zrange(scene, key)
+        restyle: dict[str, Any] = {"name": [f"{_t('regions', scene.lang)}: {q.text(scene.lang)}"]}
+        prefix = "" if polygons else "marker."
+        restyle.update(
+            {
+                f"{prefix}{'z' if polygons else 'color'}": [_z(scene, key)],
+                f"{prefix}{'zmin' if polygons else 'cmin'}": [lo],
+                f"{prefix}{'zmax' if polygons else 'cmax'}": [hi],
+                f"{prefix}colorscale": [_plotly_scale(q.cmap)],
+                f"{prefix}colorbar.title.text": [_colorbar_title(key, scene)],
+            }
+        )
+        buttons.append(
+            {
+                "label": f"{q.text(scene.lang)} ({q.unit_for(scene.currency)})",
+                "method": "restyle",
+                "args": [restyle, [trace]],
+            }
+        )
+    return {
+        "type": "dropdown",
+        "buttons": buttons,
+        "active": list(QUANTITIES).index(quantity),
+        "x": 1.0,
+        "xanchor": "right",
+        "y": 1.0,
+        "yanchor": "bottom",
+        "showactive": True,
+        "bgcolor": "white",
+        "font": {"size": 11},
+    }
+
+
+def interactive_figure(
+    region_set: RegionSet,
+    tables: Mapping[str, pd.DataFrame] | None,
+    summary: Mapping[str, Any] | None,
+    *,
+    quantity: str = "added_load_mw",
+    lang: str = "en",
+) -> Any:
+    """The interactive siting map as a ``plotly.graph_objects.Figure`` (what :func:`interactive_map` writes).
+
+    Layers (legend groups, each toggled by clicking its legend entry): ``regions``, ``hub``, ``generic``,
+    ``corridors``, ``green``, ``cert`` and ``placed-<workload>``. Displaying it in a notebook (``fig.show()``)
+    loads plotly's base map from its CDN; :func:`interactive_map` writes a page that needs no network.
+    """
+    import plotly.graph_objects as go
+
+    if quantity not in QUANTITIES:
+        raise ValueError(f"unknown quantity '{quantity}' (allowed: {', '.join(QUANTITIES)})")
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+    norm_tables = normalise_tables(tables)
+    scene = _build_scene(region_set, norm_tables, summary, lang)
+    region_traces, region_index = _region_traces(scene, norm_tables, quantity)
+    fig = go.Figure(
+        region_traces
+        + _corridor_traces(scene)
+        + _arrow_traces(scene)
+        + _candidate_traces(scene)
+        + _cluster_traces(scene)
+    )
+    lat_1, lat_2, _ = _aea_params(scene.crs, scene.main_extent)
+    fig.update_geos(
+        visible=False,
+        showframe=False,
+        bgcolor="white",
+        fitbounds="locations",
+        # no projection.rotation: plotly.js's fitbounds centres the map itself and fails to fit (draws the map
+        # at world scale) when a rotation is given
+        projection={"type": "conic equal area", "parallels": [lat_1, lat_2]},
+    )
+    foot = " · ".join(s for s in (scene.attribution, "gridsite") if s)
+    annotations = [
+        {
+            "text": html.escape(foot),
+            "xref": "paper",
+            "yref": "paper",
+            "x": 1.0,
+            "y": 0.0,
+            "xanchor": "right",
+            "yanchor": "top",
+            "showarrow": False,
+            "font": {"size": 10, "color": "#666666"},
+        }
+    ]
+    if scene.unbuilt:
+        annotations.append(
+            {
+                "text": f"{_t('unbuilt', lang)}: " + html.escape(", ".join(scene.unbuilt)),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.0,
+                "y": 0.0,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "font": {"size": 11, "color": "#a50f15"},
+            }
+        )
+    subtitle = "<br>".join(html.escape(s) for s in scene.subtitle)
+    fig.update_layout(
+        title={
+            "text": f"<b>{html.escape(scene.title)}</b><br><span style='font-size:12px;color:#444'>{subtitle}</span>",
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 0.98,
+            "yanchor": "top",
+            "font": {"size": 18},
+        },
+        margin={"l": 10, "r": 10, "t": 95, "b": 30},
+        paper_bgcolor="white",
+        legend={
+            "title": {"text": _t("layers", lang)},
+            "x": 0.0,
+            "y": 0.02,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "bordercolor": "#cccccc",
+            "borderwidth": 1,
+            "itemsizing": "constant",
+            "groupclick": "togglegroup",
+            "font": {"size": 11},
+        },
+        hoverlabel={"align": "left"},
+        updatemenus=[_quantity_menu(scene, quantity, region_index, _is_polygonal(scene.regions))],
+        annotations=annotations,
+        meta={"title": scene.title, "region_set": scene.name},
+    )
+    return fig
+
+
+def interactive_map(
+    region_set: RegionSet,
+    tables: Mapping[str, pd.DataFrame] | None,
+    summary: Mapping[str, Any] | None,
+    path: str | Path,
+    *,
+    quantity: str = "added_load_mw",
+    lang: str = "en",
+) -> Path:
+    """Write the interactive siting map as one self-contained HTML file (plotly.js inlined, no CDN, no tiles).
+
+    Every layer can be toggled from the legend (regions, candidate sites, placed clusters, corridors, green
+    power, certificates); a drop-down switches the quantity the regions are coloured by (``quantity`` is the one
+    shown first); hovering a region, site, cluster or corridor shows its numbers with units. ``lang="zh"`` uses
+    the Chinese names of regions and sites (the browser supplies the font). The file is written atomically.
+    """
+    path = Path(path)
+    fig = interactive_figure(region_set, tables, summary, quantity=quantity, lang=lang)
+    config = {
+        "displaylogo": False,
+        "responsive": True,
+        "scrollZoom": True,
+        "toImageButtonOptions": {"format": "png", "filename": path.stem, "scale": 2},
+    }
+    div = fig.to_html(
+        full_html=False,
+        include_plotlyjs=True,
+        config=config,
+        default_width="100%",
+        default_height="100%",
+        div_id="gridsite-map",
+        validate=True,
+    )
+    title = html.escape(str(fig.layout.meta["title"]))
+    page = (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n"
+        "<style>html, body { margin: 0; padding: 0; width: 100%; height: 100%; overflow: hidden; }\n"
+        "body > div { width: 100%; height: 100%; }</style>\n"
+        f"<script>{GEO_ASSETS_STUB}</script>\n"
+        f"</head>\n<body>\n{div}\n</body>\n</html>\n"
+    )
+    data = page.encode("utf-8")
+    return atomic_write(path, lambda fh: fh.write(data))
+
+
+def _aea_params(crs: str, extent: tuple[float, float, float, float]) -> tuple[float, float, float]:
+    """Standard parallels and central meridian of an ``+proj=aea`` string (fitted to ``extent`` otherwise)."""
+    params = dict(p.lstrip("+").split("=", 1) for p in crs.split() if "=" in p)
+    try:
+        return float(params["lat_1"]), float(params["lat_2"]), float(params["lon_0"])
+    except (KeyError, ValueError):
+        x0, y0, x1, y1 = extent
+        return y0 + (y1 - y0) / 6, y1 - (y1 - y0) / 6, (x0 + x1) / 2
