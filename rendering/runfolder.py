@@ -413,6 +413,10 @@ def write_run(
         write_tables(result, tmp)
         write_json(tmp / "summary.json", build_summary(result))
         write_geojson(result, region_set, tmp)
+        from rendering import excel, gis
+
+        gis.write_run_gpkg(result, region_set, tmp)
+        excel.write_run_xlsx(result, build_summary(result), tmp)
         if log_src and Path(log_src).exists():
             shutil.copyfile(log_src, tmp / "solver.log")
         if maps:

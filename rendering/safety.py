@@ -47,6 +47,8 @@ KNOWN_FILES = frozenset(
         "summary.json",
         "failed-summary.json",
         "results.geojson",
+        "results.gpkg",
+        "results.xlsx",
         "solver.log",
         "manifest.json",
         "siting_map.png",
