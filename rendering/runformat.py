@@ -32,6 +32,7 @@ __all__ = [
     "FAILED_SUMMARY",
     "FLOAT_FORMAT",
     "GEOJSON",
+    "GEOPACKAGE",
     "INTERACTIVE_MAP",
     "MANIFEST",
     "REPORT",
@@ -41,6 +42,7 @@ __all__ = [
     "SUMMARY",
     "TABLES",
     "TABLE_NAMES",
+    "WORKBOOK",
     "atomic_write",
     "normalise_tables",
     "read_json",
@@ -60,6 +62,10 @@ FAILED_SUMMARY = "failed-summary.json"
 MANIFEST = "manifest.json"
 #: Regions (polygons) and sites (points) with their result columns, one FeatureCollection.
 GEOJSON = "results.geojson"
+#: The same results as GIS layers (regions, sites, clusters, corridors, flows, certificate trades).
+GEOPACKAGE = "results.gpkg"
+#: Every table in one workbook, a sheet per table, units in the headers.
+WORKBOOK = "results.xlsx"
 #: HiGHS's log of the solve.
 SOLVER_LOG = "solver.log"
 #: The static siting map (``gridsite map --format svg`` writes ``siting_map.svg`` beside it).
@@ -177,6 +183,8 @@ RUN_FILES: frozenset[str] = frozenset(
         SUMMARY,
         FAILED_SUMMARY,
         GEOJSON,
+        GEOPACKAGE,
+        WORKBOOK,
         SOLVER_LOG,
         MANIFEST,
         STATIC_MAP,

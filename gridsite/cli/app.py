@@ -41,6 +41,7 @@ app.command("map")(render.map_cmd)
 app.command()(studies.pareto)
 app.command()(studies.sweep)
 app.command()(render.report)
+app.command()(render.compare)
 
 
 def main() -> None:

@@ -96,3 +96,20 @@ def report(
         return 0
 
     guarded(_run, lock=run_dir if run_dir.is_dir() else None)
+
+
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="Folder of the reference solved run (A)")],
+    run_b: Annotated[Path, typer.Argument(help="Folder of the solved run to set beside it (B)")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="HTML file (default: A-vs-B.html in the current folder)")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --out file even if it is not a comparison gridsite wrote")
+    ] = False,
+) -> None:
+    """Write a self-contained HTML page setting two runs side by side: placement moves, cost deltas by term,
+    emissions, green shares per site, regions whose headroom or gap changed, both siting maps."""
+    from rendering.compare import cli_compare
+
+    guarded(lambda: cli_compare(run_a, run_b, out_file, force, say=out.print))
