@@ -331,47 +331,7 @@ def _cluster_groups(
             if not allowed:
                 diag.append(Diagnosis("demand", cid, f"cluster {cid}: none of its allowed sites is a candidate site"))
         if c.latency_ms is not None:
-            unknown = [t for t in c.latency_ms.to if t not in centres.index]
-            if unknown:
-                raise ScenarioError(
-                    file,
-                    [
-                        (
-                            f"{loc}.latency_ms.to",
-                            f"unknown demand centre '{unknown[0]}' (allowed: {', '.join(sorted(centres.index))})",
-                        )
-                    ],
-                )
-            # copies of one scenario entry share their round trips: computed once per entry (1,000-cluster runs)
-            if i not in rtt_of_entry:
-                c_lat = centres.loc[c.latency_ms.to, "lat"].to_numpy(float)
-                c_lon = centres.loc[c.latency_ms.to, "lon"].to_numpy(float)
-                rtt_of_entry[i] = {
-                    s: float(
-                        np.max(
-                            2.0
-                            * great_circle_km(site_lat[s], site_lon[s], c_lat, c_lon)
-                            * c.latency_ms.route_factor
-                            / LIGHT_KM_PER_MS
-                        )
-                    )
-                    for s in allowed
-                }
-            rtt = rtt_of_entry[i]
-            ok = [s for s in allowed if rtt[s] <= c.latency_ms.max + 1e-9]
-            if not ok and allowed:
-                best = min(rtt, key=rtt.get)
-                diag.append(
-                    Diagnosis(
-                        "latency",
-                        cid,
-                        f"cluster {cid}: no candidate site meets its {c.latency_ms.max:g} ms budget to "
-                        f"{', '.join(c.latency_ms.to)}; the nearest, {best}, needs {rtt[best]:.1f} ms",
-                        rtt[best] - c.latency_ms.max,
-                        "ms",
-                    )
-                )
-            allowed = ok
+            allowed = _within_latency(cid, i, c, allowed, centres, site_lat, site_lon, rtt_of_entry, diag, file)
         peak = peak_factor(c.workload)
         penalty = c.unbuilt_penalty
         if penalty is None:
@@ -401,6 +361,65 @@ def _cluster_groups(
     infos = [dataclasses.replace(i, group=group_of[i.id]) for i in infos]
 
     return groups, infos, diag
+
+
+def _within_latency(
+    cid: str,
+    i: int,
+    c,
+    allowed: list[str],
+    centres: pd.DataFrame,
+    site_lat: dict[str, float],
+    site_lon: dict[str, float],
+    rtt_of_entry: dict[int, dict[str, float]],
+    diag: list[Diagnosis],
+    file: str,
+) -> list[str]:
+    """The allowed sites within the cluster's round-trip budget to its demand centres (great circle × route
+    factor at the speed of light in fibre); appends a diagnosis naming the nearest site when none is."""
+    loc = f"clusters.{i}"
+    unknown = [t for t in c.latency_ms.to if t not in centres.index]
+    if unknown:
+        raise ScenarioError(
+            file,
+            [
+                (
+                    f"{loc}.latency_ms.to",
+                    f"unknown demand centre '{unknown[0]}' (allowed: {', '.join(sorted(centres.index))})",
+                )
+            ],
+        )
+    # copies of one scenario entry share their round trips: computed once per entry (1,000-cluster runs)
+    if i not in rtt_of_entry:
+        c_lat = centres.loc[c.latency_ms.to, "lat"].to_numpy(float)
+        c_lon = centres.loc[c.latency_ms.to, "lon"].to_numpy(float)
+        rtt_of_entry[i] = {
+            s: float(
+                np.max(
+                    2.0
+                    * great_circle_km(site_lat[s], site_lon[s], c_lat, c_lon)
+                    * c.latency_ms.route_factor
+                    / LIGHT_KM_PER_MS
+                )
+            )
+            for s in allowed
+        }
+    rtt = rtt_of_entry[i]
+    ok = [s for s in allowed if rtt[s] <= c.latency_ms.max + 1e-9]
+    if not ok and allowed:
+        best = min(rtt, key=rtt.get)
+        diag.append(
+            Diagnosis(
+                "latency",
+                cid,
+                f"cluster {cid}: no candidate site meets its {c.latency_ms.max:g} ms budget to "
+                f"{', '.join(c.latency_ms.to)}; the nearest, {best}, needs {rtt[best]:.1f} ms",
+                rtt[best] - c.latency_ms.max,
+                "ms",
+            )
+        )
+    allowed = ok
+    return allowed
 
 
 def _site_limits(

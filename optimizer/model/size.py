@@ -57,6 +57,7 @@ class SizeInputs:
     cert_steps: int = 0  # steps of a certificate price curve
     cert_share_cap: bool = False
     obligation_sellers: tuple[str, ...] = ()  # sellers whose obligation rises with the clusters' grid energy
+    obligation_switches: Mapping[str, int] | None = None  # per such seller: periods with a binary (None: every one)
     market_based: bool = False
     carbon_cap: bool = False
     storage: bool = False
@@ -196,14 +197,20 @@ def estimate_size(x: SizeInputs) -> ModelSize:
             cols += x.cert_steps
             rows += 1
             nnz += n_cert + x.cert_steps
+        buyers_of = {r: sum(1 for s in x.cert_buyers if s in pairs_at and (r == x.site_region[s] or x.cross_region))
+                     for r in sellers_used}
+        cells = T if x.period_cells is None else x.period_cells
         for r in x.obligation_sellers:
             if r not in sellers_used or not region_sites.get(r):
                 continue
-            rows += 2 * P
-            cols += P
-            integer += P
-            sold = sum(certs_of_site[s] for s in sites) // max(P, 1) if x.cross_region else 0
-            nnz += P * (2 * sold + 2) + sum(loads[s] + T for s in region_sites[r])
+            # cert_obligation[r,p]: its certificates sold + the loads and green power of its sites (+ z)
+            rows += P
+            nnz += P * buyers_of[r] + sum(P * loads[s] + cells for s in region_sites[r])
+            switches = P if x.obligation_switches is None else x.obligation_switches.get(r, 0)
+            rows += switches  # cert_seller[r,p]
+            cols += switches
+            integer += switches
+            nnz += switches * (1 + buyers_of[r] + 1)
 
     # green quota: green_quota[s,p] (and cert_share_cap[s,p] with a cap)
     cells = T if x.period_cells is None else x.period_cells
@@ -266,6 +273,21 @@ def size_inputs(md: ModelData) -> SizeInputs:
     region_sites = md.region_sites
     rho = md.region_rps_nonhydro or {}
     sellers = tuple(r for r in md.regions if md.cert_supply_gwh[r] > 0)
+    obligation = tuple(
+        r for r in sellers if md.grid_mix_counts and md.cert_supply_share * rho.get(r, 0.0) > 0 and region_sites[r]
+    )
+    hours = float(sl.weight.sum())
+    H = W.sum(axis=0)
+    switches = {  # the binary of cert_seller[r,p] exists where the obligation can exceed the surplus (big-M > 0)
+        r: sum(
+            1
+            for p in periods
+            if md.cert_supply_share * rho[r] * float(H[p]) * sum(md.site_cap_gw[s] for s in region_sites[r])
+            - md.cert_supply_gwh[r] * float(H[p]) / hours
+            > 1e-9
+        )
+        for r in obligation
+    }
     return SizeInputs(
         slices=sl.n,
         periods=len(periods),
@@ -281,9 +303,8 @@ def size_inputs(md: ModelData) -> SizeInputs:
         monthly=md.matching == "monthly",
         cert_steps=len(md.cert_steps or ()),
         cert_share_cap=md.cert_max_share < 1.0,
-        obligation_sellers=tuple(
-            r for r in sellers if md.grid_mix_counts and md.cert_supply_share * rho.get(r, 0.0) > 0 and region_sites[r]
-        ),
+        obligation_sellers=obligation,
+        obligation_switches=switches,
         market_based=md.accounting == "market_based",
         carbon_cap=md.carbon_cap_kt is not None,
         storage=md.storage,

@@ -193,6 +193,7 @@ FAMILIES: tuple[Family, ...] = (
             Relaxable("cert_supply_month", "certificate_supply", "rows", lambda i: i[0], _cert_supply_m),
         ),
         limits=(CERTIFICATE_SUPPLY,),
+        parts=(certificates.add_obligation_on_supply,),
     ),
     Family(
         "green_quota",

@@ -25,8 +25,10 @@ def add_renewables(m: pyo.ConcreteModel, md: ModelData) -> None:
 def add_storage(m: pyo.ConcreteModel, md: ModelData) -> None:
     """Batteries per region (only when ``md.storage``; slices are then chronological hours)::
 
-        charge[r,t], discharge[r,t] ≤ battery_power[r] ≤ max_gw
-        soc[r,t] ≤ battery_energy[r] ≤ duration_max · battery_power[r]
+        storage_charge_limit[r,t]:     charge[r,t] ≤ battery_power[r]          (battery_power[r] ≤ max_gw)
+        storage_discharge_limit[r,t]:  discharge[r,t] ≤ battery_power[r]
+        storage_energy_limit[r,t]:     soc[r,t] ≤ battery_energy[r]
+        storage_duration[r]:           battery_energy[r] ≤ duration_max · battery_power[r]
         storage_soc[r,t]:  soc[r,t] = soc[r,prev(t)] + d_t · (√η · charge[r,t] − discharge[r,t] / √η)
 
     d_t is the slice's chronological duration (1 h, or a segment's hours). prev(t) wraps around within each

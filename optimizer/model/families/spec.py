@@ -127,7 +127,8 @@ class Family:
     ``components``: every Pyomo component the builder may add (name → set, variable, constraint, expression,
     parameter or objective); ``relaxable`` and ``limits``: what the infeasibility diagnosis relaxes and how it
     explains it; ``bound_meaning``: what an upper bound of one of its variables means to a user (IIS output);
-    ``placement``: integer placement variables whose domain bounds say nothing to a user.
+    ``placement``: integer placement variables whose domain bounds say nothing to a user; ``parts``: helpers of
+    the builder whose docstrings document some of its rows.
     """
 
     name: str
@@ -140,6 +141,7 @@ class Family:
     limits: tuple[LimitKind, ...] = ()
     bound_meaning: Mapping[str, str] = field(default_factory=dict)
     placement: tuple[str, ...] = ()
+    parts: tuple[Callable[..., None], ...] = ()  # helpers the builder calls whose docstrings give more of its rows
 
     @property
     def module(self) -> str:
@@ -150,5 +152,5 @@ class Family:
     def doc(self) -> str:
         """The family's documentation: the module docstring and the builder's, with the maths of its rows."""
         mod = inspect.getdoc(sys.modules[self.builder.__module__]) or ""
-        fn = inspect.getdoc(self.builder) or ""
-        return f"{mod}\n\n{fn}".strip()
+        fns = [inspect.getdoc(f) or "" for f in (self.builder, *self.parts)]
+        return "\n\n".join([mod, *fns]).strip()
