@@ -108,6 +108,14 @@ def test_diagnosis_tables_come_from_the_registry():
     assert dg._PLACEMENT == {"build"}
 
 
+def test_diagnosis_docstring_lists_every_relaxable_component():
+    doc = dg.__doc__ or ""
+    missing = [rx.component for rx in relaxables() if rx.component not in doc]
+    assert not missing, f"the diagnosis docstring does not say how {missing} are relaxed"
+    for lk in RELAX_ORDER:
+        assert lk.kind in doc and lk.field in doc, lk.kind
+
+
 def test_every_family_documents_its_maths():
     for fam in FAMILIES:
         doc = fam.doc

@@ -1,7 +1,9 @@
 """Infeasibility explained in policy terms, with an elastic re-solve (no commercial solver needed).
 
 When a scenario has no feasible placement, an *elastic* copy of the model is solved: every named policy and
-limit L gets non-negative slacks ``σ`` (one per row it owns) so that it can be exceeded::
+limit L gets non-negative slacks ``σ`` (one per row it owns) so that it can be exceeded. What is relaxed, how,
+for which limit kind, and the message that explains it are declared by each constraint family in
+:mod:`optimizer.model.families.registry` (``relaxable``, ``limits``); this module only applies them::
 
     green_quota[s,p]          lhs + σ ≥ rhs       quota           (GWh)    policy.green_share.min
     cert_share_cap[s,p]       lhs − σ ≤ rhs       certificate_cap (GWh)    policy.certificates.max_share
@@ -12,7 +14,8 @@ limit L gets non-negative slacks ``σ`` (one per row it owns) so that it can be 
     bounds of flow[e,t]       flow[e,t] − σ_e ≤ spare_e            (GW)     grid.corridor_capacity_mw
     bounds of wind[r], solar[r]
                               wind[r] − σ ≤ pot_r                  (GW)     grid.potential_scale
-    adequacy_load[r]          z_r = … − gap[r],  gap[r] = σ ≥ 0    (GW)     grid.adequacy (firm supply short)
+    adequacy_load[r]          z_r = … − adequacy_gap[r], the gap column (fixed at 0) freed: σ = adequacy_gap[r] ≥ 0
+                                                                   (GW)     grid.adequacy (firm supply short)
 
 One slack per corridor (not per slice) and one indicator per limit: a limit is *one thing a user could change*
 (a site's quota, a corridor's rating, the carbon cap), however many rows it spans. Latency budgets and clusters
