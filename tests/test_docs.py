@@ -13,6 +13,7 @@ import pytest
 from gridsite import parse_scenario
 from optimizer.model.adapter import build_model_data
 from optimizer.model.build import COST_TERMS, build_model
+from optimizer.model.families.registry import FAMILIES
 from optimizer.model.scenario import Certificates
 
 from .conftest import scenario_dict
@@ -136,12 +137,40 @@ def test_every_model_component_is_documented(built_components):
     assert _added_by_solve() <= set(documented)
 
 
+def _index_families() -> dict[str, str]:
+    """``component → family`` from the component-index table of docs/formulation.md."""
+    section = (DOCS / "formulation.md").read_text(encoding="utf-8").split("## Component index", 1)[1]
+    return dict(re.findall(r"^\| `([A-Za-z_][A-Za-z0-9_]*)` \| \w+ \| (\w+) \|", section, flags=re.M))
+
+
+def test_component_index_lists_each_registered_family_with_its_components():
+    """The index's family column names, for every registered family, exactly the components it declares (and the
+    kind it declares), and the built models have no component that no family declares."""
+    index, kinds = _index_families(), _component_index()
+    for fam in FAMILIES:
+        documented = {n for n, f in index.items() if f == fam.name}
+        assert documented == set(fam.components), (
+            f"{fam.name}: index {sorted(documented ^ set(fam.components))} differ from the registry"
+        )
+        wrong = {n: k for n, k in fam.components.items() if kinds.get(n) != k}
+        assert not wrong, f"{fam.name}: kinds differ from the index: {wrong}"
+    declared = [n for fam in FAMILIES for n in fam.components]
+    assert len(declared) == len(set(declared)), "a component is declared by two families"
+    assert set(index.values()) - {f.name for f in FAMILIES} <= {"solve"}
+
+
+def test_built_components_are_declared_by_a_family(built_components):
+    declared = {n for fam in FAMILIES for n in fam.components}
+    assert set(built_components) <= declared, sorted(set(built_components) - declared)
+
+
 def test_formulation_covers_every_family_and_cost_term():
     text = (DOCS / "formulation.md").read_text(encoding="utf-8")
-    families = re.findall(r"\b(add_\w+)\(m, md\)", inspect.getsource(build_model))
-    assert families
-    for fn in families:
-        assert f": {fn}`" in text, f"formulation.md has no section for {fn}"
+    for fam in FAMILIES:
+        heading = f"`{fam.module}: {fam.builder.__name__}`"
+        assert re.search(rf"^### .+ — {re.escape(heading)}$", text, flags=re.M), (
+            f"formulation.md has no section for the registered family {fam.name} ({heading})"
+        )
     for term in COST_TERMS:
         assert f"| `{term}` |" in text, f"cost term {term} missing from the objective table"
     body = text.split("## Component index", 1)[0]

@@ -130,10 +130,10 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")
         sc_quick = sc.model_copy(update={"time": sc.time.model_copy(update={"mode": "annual"})})
         md, infos = build_model_data(sc_quick, rs, file=str(scenario))
         # the size solve would refuse, estimated for the scenario's own time mode
-        from optimizer.model.adapter import check_model_size, estimate_model_size
+        from optimizer.model.adapter import check_model_size, estimate_model_size_for
         from optimizer.model.solve import MAX_COLUMNS, MAX_INTEGER_COLUMNS
 
-        size = estimate_model_size(sc, md.groups, md.sites, md.regions, md.corridors)
+        size = estimate_model_size_for(sc, md)
         check_model_size(size, str(scenario), MAX_COLUMNS, MAX_INTEGER_COLUMNS)
         out.print(
             f"[green]ok[/]: {scenario}: scenario '{sc.name}' on region set '{rs.name}' ({rs.currency}); "

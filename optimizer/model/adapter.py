@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ from geodata.regionset import RegionSet
 from gridsite.errors import Diagnosis, InfeasibleError
 from optimizer.model.demand import HOURS_PER_YEAR, default_utilisation, it_design_mw_from_gpus, lookup_gpu, peak_factor
 from optimizer.model.modeldata import AdequacyData, ClusterGroup, Corridor, ModelData
-from optimizer.model.scenario import Scenario, ScenarioError
+from optimizer.model.scenario import Cluster, Scenario, ScenarioError
 from optimizer.model.timeslices import build_time_slices, local_inference_shape
 
 LIGHT_KM_PER_MS = 200.0  # speed of light in fibre, km per ms
@@ -53,9 +54,9 @@ def annuity_per_kw(tech_costs: pd.DataFrame, tech: str, wacc: float) -> float:
     )
 
 
-def expand_clusters(scenario: Scenario, file: str) -> list[tuple[str, int, object]]:
+def expand_clusters(scenario: Scenario, file: str) -> list[tuple[str, int, Cluster]]:
     """(cluster id, index in the scenario list, cluster) with ``count`` copies expanded."""
-    out = []
+    out: list[tuple[str, int, Cluster]] = []
     for i, c in enumerate(scenario.clusters):
         if c.count == 1:
             out.append((c.id, i, c))
@@ -93,31 +94,109 @@ def candidate_sites(scenario: Scenario, rs: RegionSet, file: str) -> list[str]:
     return chosen
 
 
-def estimate_model_size(scenario: Scenario, groups, sites, regions, corridors) -> dict[str, int]:
-    """Columns, integer columns and rows of the siting model from counts alone (no time slices needed).
+def estimate_model_size(
+    scenario: Scenario,
+    groups,
+    sites: Mapping[str, str] | Sequence[str],
+    regions,
+    corridors,
+    *,
+    cert_sellers: Sequence[str] | None = None,
+    covered: Iterable[str] | None = None,
+    adequacy: AdequacyData | None = None,
+) -> dict[str, int]:
+    """Columns, integer columns, rows and nonzeros of the siting model from counts alone (no time slices needed):
+    :func:`optimizer.model.size.estimate_size` with the scenario's counts and upper bounds for what the data
+    decides later (every capacity factor non-zero, every site region and its exporters active for adequacy).
 
     T slices: annual 1, monthly 12, hourly 8760, representative days (days + 2 extreme days) × (segments or 24).
-    Columns: build[k,s] (integer) + loads 2S + green S·T + flows E·T + wind/solar 2R + certificates S·R′·P
-    (+ batteries 3R·T); rows: assignment K + load/capacity 3S + site balance S·T + green balance R·T + quota S·P
-    + certificate supply R·P (+ batteries 4R·T).
+    ``sites`` maps each candidate site to its region (a plain list: regions unknown, so only regions with an
+    outgoing corridor get green-balance rows); ``cert_sellers``: regions with certificates to sell (default:
+    every region); ``covered``: sites under the green quota (default: every site when the quota is above 0);
+    ``adequacy``: the adequacy data when already resolved (exact adequacy rows instead of the upper bound).
     """
+    from optimizer.model.families.adequacy import breakpoints
+    from optimizer.model.size import SizeInputs, adequacy_inputs, estimate_size
+
     t = scenario.time
     extra = 2 if t.extreme_days else 0
     T = {"annual": 1, "monthly": 12, "hourly": 8760}.get(t.mode) or (t.days + extra) * (t.segments or 24)
-    S, R, E = len(sites), len(regions), len(corridors)
-    pairs = sum(len(g.sites) for g in groups)
-    integer = pairs + sum(1 for g in groups if g.optional)
-    matching = scenario.policy.green_share.matching
+    site_region = dict(sites) if isinstance(sites, Mapping) else dict.fromkeys(sites, "")
+    regions = tuple(regions)
+    corridors = tuple(corridors)
+    groups = tuple(groups)
+    pol = scenario.policy
+    matching = pol.green_share.matching
     P = {"annual": 1, "monthly": 12}.get(matching, T)
-    cert = 0 if matching == "hourly" else S * (R if scenario.policy.certificates.cross_region else 1) * P
     st = scenario.grid.storage
     storage = (st.enabled == "on" or (st.enabled == "auto" and matching == "hourly")) and t.mode not in (
         "annual",
         "monthly",
     )
-    cols = integer + 2 * S + S * T + E * T + 2 * R + cert + (3 * R * T + 2 * R if storage else 0)
-    rows = len(groups) + 3 * S + S * T + R * T + S * P + (R * P if cert else 0) + (4 * R * T + R if storage else 0)
-    return {"columns": cols, "integer_columns": integer, "rows": rows, "slices": T, "sites": S, "corridors": E}
+    if covered is None:
+        covered = site_region if pol.green_share.value_for(scenario.year) > 0 else ()
+    covered = frozenset(covered)
+    sellers = tuple(regions if cert_sellers is None else cert_sellers)
+    market = pol.carbon_accounting == "market_based"
+    if adequacy is not None:
+        ad_inputs = adequacy_inputs(adequacy, groups, site_region)
+    else:  # upper bound: every site region with a cluster, and every region that could export to one
+        used_sites = {s for g in groups for s in g.sites}
+        site_regions = {site_region[s] for s in used_sites if s in site_region} - {""}
+        open_into = [c for c in corridors if c.cap_gw > 0 and c.b in site_regions]
+        enforce = scenario.grid.adequacy.mode == "enforce"
+        active = tuple(sorted(site_regions | {c.a for c in open_into})) if enforce else ()
+        flexible = frozenset(
+            r for r in active if any(g.flex > 0 and site_region.get(s) == r for g in groups for s in g.sites)
+        )
+        n_seg = len(breakpoints(np.arange(HOURS_PER_YEAR, dtype=float)))
+        ad_inputs = {
+            "adequacy_regions": active,
+            "import_corridors": tuple(c.id for c in open_into) if enforce else (),
+            "segments": dict.fromkeys(flexible, n_seg),
+            "flexible": flexible,
+            "new_firm": scenario.grid.adequacy.new_firm,
+        }
+    size = estimate_size(
+        SizeInputs(
+            slices=T,
+            periods=P,
+            groups=groups,
+            site_region=site_region,
+            regions=regions,
+            corridors=corridors,
+            covered=covered,
+            cert_buyers=frozenset(site_region) if market else covered,
+            cert_sellers=sellers,
+            certificates=matching != "hourly",
+            cross_region=pol.certificates.cross_region,
+            monthly=matching == "monthly",
+            cert_steps=len(pol.certificates.price_steps or ()),
+            cert_share_cap=pol.certificates.max_share < 1.0,
+            obligation_sellers=sellers if pol.green_share.grid_mix_counts else (),
+            market_based=market,
+            carbon_cap=pol.carbon_cap_t is not None,
+            storage=storage,
+            **ad_inputs,
+        )
+    )
+    return {**size.as_dict(), "sites": len(site_region), "corridors": len(corridors)}
+
+
+def estimate_model_size_for(scenario: Scenario, md: ModelData) -> dict[str, int]:
+    """:func:`estimate_model_size` of ``scenario`` in its own time mode, from model data resolved for it (possibly
+    in another time mode, e.g. a quick annual resolution): the sites, regions, corridors, certificate sellers,
+    quota and adequacy of ``md``, the slices and matching periods of ``scenario``."""
+    return estimate_model_size(
+        scenario,
+        md.groups,
+        md.site_region,
+        md.regions,
+        md.corridors,
+        cert_sellers=[r for r in md.regions if md.cert_supply_gwh[r] > 0],
+        covered=[s for s in md.sites if md.site_quota[s] > 0],
+        adequacy=md.adequacy,
+    )
 
 
 def check_model_size(size: dict[str, int], file: str, max_columns: int, max_integer: int) -> None:
@@ -156,17 +235,67 @@ def build_model_data(
 
     Raises :class:`ScenarioError` for ids the region set does not know (exit 2) and :class:`InfeasibleError`
     for what can be seen to be impossible before a model is built (exit 3).
+
+    Steps: currency; candidate sites; clusters grouped with their allowed sites (:func:`_cluster_groups`); the
+    sites some cluster may use and what cannot fit them (:func:`_site_limits`); the sites under the quota
+    (:func:`_covered_sites`); corridors (:func:`_corridors`); regional adequacy (:func:`build_adequacy`); the
+    size check; time slices (:func:`_time_slices`); storage and notes; the proposed plan; the model data
+    (:func:`_model_data`).
     """
     if scenario.currency and scenario.currency != rs.currency:
         raise ScenarioError(
             file, [("currency", f"is '{scenario.currency}' but region set '{rs.name}' is in {rs.currency}")]
         )
     regions = tuple(sorted(rs.regions["id"]))
-    reg = rs.regions.set_index("id")
     sites_df = rs.sites.set_index("id")
-    chosen = candidate_sites(scenario, rs, file)
+    candidates = candidate_sites(scenario, rs, file)
+    groups, infos, diag = _cluster_groups(scenario, rs, sites_df, candidates, file)
+    chosen, cap_mw, site_pue = _site_limits(scenario, sites_df, groups, candidates, diag)
+    if diag:
+        raise InfeasibleError("the scenario cannot be met before any model is built:", diag)
+    covered = _covered_sites(scenario, sites_df, chosen, file)
+    supply = _certificate_supply(scenario, rs, regions, file)
+    corridors = _corridors(scenario, rs, regions, file)
+    site_region = {s: str(sites_df.at[s, "region_id"]) for s in chosen}
+    site_price = {s: float(sites_df.at[s, "price_per_mwh"]) / 1000.0 for s in chosen}
+    adequacy = build_adequacy(
+        scenario, rs, file, list(chosen), site_region, site_price, corridors, groups, site_pue,
+        {s: cap_mw[s] / 1000.0 for s in chosen},
+    )
 
-    # --- demand: clusters, allowed sites, latency ---------------------------------------------------
+    # refuse a model far beyond this machine from counts alone, before any time slice is built
+    if max_size is not None:
+        size = estimate_model_size(
+            scenario,
+            groups,
+            site_region,
+            regions,
+            corridors,
+            cert_sellers=[r for r in regions if supply[r] > 0],
+            covered=covered,
+            adequacy=adequacy,
+        )
+        check_model_size(size, file, *max_size)
+
+    slices, local_shapes = _time_slices(scenario, rs, sites_df, chosen)
+    storage, notes = _storage_and_notes(scenario)
+    fixed: dict[tuple[str, str], int] | None = None
+    if fixed_plan is not None:
+        fixed = _fix_counts(fixed_plan, infos, groups, set(candidates))
+    if adequacy.note:
+        notes.append(adequacy.note)
+    md = _model_data(
+        scenario, rs, regions, chosen, site_region, site_price, cap_mw, site_pue, covered, groups, slices,
+        local_shapes, supply, corridors, storage, notes, fixed, adequacy,
+    )
+    return md, infos
+
+
+def _cluster_groups(
+    scenario: Scenario, rs: RegionSet, sites_df: pd.DataFrame, chosen: list[str], file: str
+) -> tuple[list[ClusterGroup], list[ClusterInfo], list[Diagnosis]]:
+    """Every cluster with its allowed sites (candidate list, latency budget), identical clusters grouped into one
+    integer decision; and the diagnoses of clusters no site can take."""
     centres = rs.demand_centres.set_index("id") if len(rs.demand_centres) else pd.DataFrame()
     expanded = expand_clusters(scenario, file)
     infos: list[ClusterInfo] = []
@@ -181,6 +310,7 @@ def build_model_data(
         if c.mw is not None:
             design_mw = float(c.mw)
         else:
+            assert c.gpu is not None and c.gpus is not None  # the schema requires both when mw is absent
             try:
                 lookup_gpu(c.gpu)
             except KeyError:
@@ -202,47 +332,7 @@ def build_model_data(
             if not allowed:
                 diag.append(Diagnosis("demand", cid, f"cluster {cid}: none of its allowed sites is a candidate site"))
         if c.latency_ms is not None:
-            unknown = [t for t in c.latency_ms.to if t not in centres.index]
-            if unknown:
-                raise ScenarioError(
-                    file,
-                    [
-                        (
-                            f"{loc}.latency_ms.to",
-                            f"unknown demand centre '{unknown[0]}' (allowed: {', '.join(sorted(centres.index))})",
-                        )
-                    ],
-                )
-            # copies of one scenario entry share their round trips: computed once per entry (1,000-cluster runs)
-            if i not in rtt_of_entry:
-                c_lat = centres.loc[c.latency_ms.to, "lat"].to_numpy(float)
-                c_lon = centres.loc[c.latency_ms.to, "lon"].to_numpy(float)
-                rtt_of_entry[i] = {
-                    s: float(
-                        np.max(
-                            2.0
-                            * great_circle_km(site_lat[s], site_lon[s], c_lat, c_lon)
-                            * c.latency_ms.route_factor
-                            / LIGHT_KM_PER_MS
-                        )
-                    )
-                    for s in allowed
-                }
-            rtt = rtt_of_entry[i]
-            ok = [s for s in allowed if rtt[s] <= c.latency_ms.max + 1e-9]
-            if not ok and allowed:
-                best = min(rtt, key=rtt.get)
-                diag.append(
-                    Diagnosis(
-                        "latency",
-                        cid,
-                        f"cluster {cid}: no candidate site meets its {c.latency_ms.max:g} ms budget to "
-                        f"{', '.join(c.latency_ms.to)}; the nearest, {best}, needs {rtt[best]:.1f} ms",
-                        rtt[best] - c.latency_ms.max,
-                        "ms",
-                    )
-                )
-            allowed = ok
+            allowed = _within_latency(cid, i, c, allowed, centres, site_lat, site_lon, rtt_of_entry, diag, file)
         peak = peak_factor(c.workload)
         penalty = c.unbuilt_penalty
         if penalty is None:
@@ -271,9 +361,78 @@ def build_model_data(
         )
     infos = [dataclasses.replace(i, group=group_of[i.id]) for i in infos]
 
-    # --- sites: only candidates some cluster may use get model columns ---------------------------------
+    return groups, infos, diag
+
+
+def _within_latency(
+    cid: str,
+    i: int,
+    c,
+    allowed: list[str],
+    centres: pd.DataFrame,
+    site_lat: dict[str, float],
+    site_lon: dict[str, float],
+    rtt_of_entry: dict[int, dict[str, float]],
+    diag: list[Diagnosis],
+    file: str,
+) -> list[str]:
+    """The allowed sites within the cluster's round-trip budget to its demand centres (great circle × route
+    factor at the speed of light in fibre); appends a diagnosis naming the nearest site when none is."""
+    loc = f"clusters.{i}"
+    unknown = [t for t in c.latency_ms.to if t not in centres.index]
+    if unknown:
+        raise ScenarioError(
+            file,
+            [
+                (
+                    f"{loc}.latency_ms.to",
+                    f"unknown demand centre '{unknown[0]}' (allowed: {', '.join(sorted(centres.index))})",
+                )
+            ],
+        )
+    # copies of one scenario entry share their round trips: computed once per entry (1,000-cluster runs)
+    if i not in rtt_of_entry:
+        c_lat = centres.loc[c.latency_ms.to, "lat"].to_numpy(float)
+        c_lon = centres.loc[c.latency_ms.to, "lon"].to_numpy(float)
+        rtt_of_entry[i] = {
+            s: float(
+                np.max(
+                    2.0
+                    * great_circle_km(site_lat[s], site_lon[s], c_lat, c_lon)
+                    * c.latency_ms.route_factor
+                    / LIGHT_KM_PER_MS
+                )
+            )
+            for s in allowed
+        }
+    rtt = rtt_of_entry[i]
+    ok = [s for s in allowed if rtt[s] <= c.latency_ms.max + 1e-9]
+    if not ok and allowed:
+        best = min(rtt, key=lambda s: rtt[s])
+        diag.append(
+            Diagnosis(
+                "latency",
+                cid,
+                f"cluster {cid}: no candidate site meets its {c.latency_ms.max:g} ms budget to "
+                f"{', '.join(c.latency_ms.to)}; the nearest, {best}, needs {rtt[best]:.1f} ms",
+                rtt[best] - c.latency_ms.max,
+                "ms",
+            )
+        )
+    allowed = ok
+    return allowed
+
+
+def _site_limits(
+    scenario: Scenario,
+    sites_df: pd.DataFrame,
+    groups: list[ClusterGroup],
+    chosen: list[str],
+    diag: list[Diagnosis],
+) -> tuple[list[str], dict[str, float], dict[str, float]]:
+    """The candidate sites some cluster may use (they get model columns), their capacity (MW) and PUE; appends to
+    ``diag`` the clusters no allowed site can hold and a portfolio larger than every site together."""
     usable = {s for g in groups for s in g.sites}
-    candidates = list(chosen)
     chosen = [s for s in chosen if s in usable] or chosen[:1]
     cap_mw = {s: float(scenario.sites.max_mw.get(s, sites_df.at[s, "max_mw"])) for s in chosen}
     site_pue = {s: float(sites_df.at[s, "pue"]) for s in chosen}
@@ -308,10 +467,11 @@ def build_model_data(
                 "MW",
             )
         )
-    if diag:
-        raise InfeasibleError("the scenario cannot be met before any model is built:", diag)
+    return chosen, cap_mw, site_pue
 
-    q = scenario.policy.green_share.value_for(scenario.year)
+
+def _covered_sites(scenario: Scenario, sites_df: pd.DataFrame, chosen: list[str], file: str) -> set[str]:
+    """The sites the green quota applies to (``policy.green_share.applies_to``); none when the quota is 0."""
     applies = scenario.policy.green_share.applies_to
     if applies == "hubs":
         covered = {s for s in chosen if sites_df.at[s, "kind"] == "hub_cluster"}
@@ -325,21 +485,13 @@ def build_model_data(
             raise ScenarioError(file, [("policy.green_share.applies_to", f"unknown site id '{unknown[0]}'")])
         covered = set(applies) & set(chosen)
 
-    # --- regions, resources, certificates --------------------------------------------------------------
-    wacc = float(rs.meta.get("wacc", 0.06))
-    ann_w = annuity_per_kw(rs.tech_costs, "wind", wacc)
-    ann_s = annuity_per_kw(rs.tech_costs, "solar", wacc)
-    techs = set(rs.tech_costs["tech"]) if len(rs.tech_costs) else set()
-    st_p = annuity_per_kw(rs.tech_costs, "battery_power", wacc) if "battery_power" in techs else 0.0
-    st_e = annuity_per_kw(rs.tech_costs, "battery_energy", wacc) if "battery_energy" in techs else 0.0
-    eff = 0.88
-    if "battery_power" in techs:
-        e = rs.tech_costs.set_index("tech").at["battery_power", "efficiency"]
-        eff = float(e) if pd.notna(e) else eff
-    scale = scenario.grid.potential_scale if scenario.grid.new_renewables else 0.0
-    wind_pot = {r: float(reg.at[r, "wind_potential_gw"]) * scale for r in regions}
-    solar_pot = {r: float(reg.at[r, "solar_potential_gw"]) * scale for r in regions}
+    return covered if scenario.policy.green_share.value_for(scenario.year) > 0 else set()
 
+
+def _certificate_supply(scenario: Scenario, rs: RegionSet, regions: tuple[str, ...], file: str) -> dict[str, float]:
+    """Certificates each region can sell (GWh/yr): the supply share of its wind and solar generation above its
+    non-hydro renewable obligation."""
+    reg = rs.regions.set_index("id")
     cert = scenario.policy.certificates
     gen = reg["wind_gw"] * reg["wind_hours"] + reg["solar_gw"] * reg["solar_hours"]  # GWh
     obligation = reg["rps_nonhydro"] * reg["consumption_twh"] * 1000.0
@@ -347,9 +499,11 @@ def build_model_data(
     bad = [r for r in cert.export_cap_gwh if r not in set(regions)]
     if bad:
         raise ScenarioError(file, [("policy.certificates.export_cap_gwh", f"unknown region '{bad[0]}'")])
-    cert_price = cert.price if cert.price is not None else float(rs.meta.get("certificate_price_default", 0.0))
+    return supply
 
-    # --- corridors -------------------------------------------------------------------------------------
+
+def _corridors(scenario: Scenario, rs: RegionSet, regions: tuple[str, ...], file: str) -> tuple[Corridor, ...]:
+    """Corridors of the region set with the scenario's spare share, new corridors and capacity overrides."""
     spare = scenario.grid.corridor_spare_share
     overrides = dict(scenario.grid.corridor_capacity_mw)
     corr: dict[tuple[str, str], dict] = {}
@@ -391,11 +545,13 @@ def build_model_data(
         for (a, b), v in sorted(corr.items())
     )
 
-    # --- size: refuse a model far beyond this machine from counts alone, before any time slice is built ---
-    if max_size is not None:
-        check_model_size(estimate_model_size(scenario, groups, chosen, regions, corridors), file, *max_size)
+    return corridors
 
-    # --- time ------------------------------------------------------------------------------------------
+
+def _time_slices(scenario: Scenario, rs: RegionSet, sites_df: pd.DataFrame, chosen: list[str]):
+    """The scenario's time slices and, per site region, the inference shape in its own local time (None when the
+    region set has no ``utc_offset_h`` column: the set's time zone)."""
+    reg = rs.regions.set_index("id")
     prof = rs.profiles
     slices = build_time_slices(
         prof.wind,
@@ -405,11 +561,15 @@ def build_model_data(
         scenario.time.extreme_days,
         scenario.time.segments,
     )
-    # inference load follows each region's local time (column utc_offset_h; without it: the set's time zone)
     local_shapes = None
     if "utc_offset_h" in reg.columns:
         site_regions = sorted({str(sites_df.at[s, "region_id"]) for s in chosen})
         local_shapes = {r: local_inference_shape(slices, float(reg.at[r, "utc_offset_h"])) for r in site_regions}
+    return slices, local_shapes
+
+
+def _storage_and_notes(scenario: Scenario) -> tuple[bool, list[str]]:
+    """Whether batteries are modelled, and the notes on what the time mode cannot represent."""
     matching = scenario.policy.green_share.matching
     st_cfg = scenario.grid.storage
     storage = st_cfg.enabled == "on" or (st_cfg.enabled == "auto" and matching == "hourly")
@@ -419,19 +579,51 @@ def build_model_data(
         notes.append("batteries need chronological hours (representative_days or hourly); none were modelled")
     if matching == "hourly" and scenario.time.mode in ("annual", "monthly"):
         notes.append(f"hourly matching on {scenario.time.mode} slices only matches slice averages")
+    return storage, notes
 
-    fixed: dict[tuple[str, str], int] | None = None
-    if fixed_plan is not None:
-        fixed = _fix_counts(fixed_plan, infos, groups, set(candidates))
 
-    site_region = {s: str(sites_df.at[s, "region_id"]) for s in chosen}
-    site_price = {s: float(sites_df.at[s, "price_per_mwh"]) / 1000.0 for s in chosen}
-    adequacy = build_adequacy(
-        scenario, rs, file, list(chosen), site_region, site_price, corridors, groups, site_pue,
-        {s: cap_mw[s] / 1000.0 for s in chosen},
-    )
-    if adequacy.note:
-        notes.append(adequacy.note)
+def _model_data(
+    scenario: Scenario,
+    rs: RegionSet,
+    regions: tuple[str, ...],
+    chosen: list[str],
+    site_region: dict[str, str],
+    site_price: dict[str, float],
+    cap_mw: dict[str, float],
+    site_pue: dict[str, float],
+    covered: set[str],
+    groups: list[ClusterGroup],
+    slices,
+    local_shapes,
+    supply: dict[str, float],
+    corridors: tuple[Corridor, ...],
+    storage: bool,
+    notes: list[str],
+    fixed: dict[tuple[str, str], int] | None,
+    adequacy: AdequacyData,
+) -> ModelData:
+    """The model data: site and region parameters, annuities of new wind, solar and batteries (the region set's
+    WACC), certificate prices, policy switches and everything resolved above, in model units."""
+    reg = rs.regions.set_index("id")
+    sites_df = rs.sites.set_index("id")
+    q = scenario.policy.green_share.value_for(scenario.year)
+    wacc = float(rs.meta.get("wacc", 0.06))
+    ann_w = annuity_per_kw(rs.tech_costs, "wind", wacc)
+    ann_s = annuity_per_kw(rs.tech_costs, "solar", wacc)
+    techs = set(rs.tech_costs["tech"]) if len(rs.tech_costs) else set()
+    st_p = annuity_per_kw(rs.tech_costs, "battery_power", wacc) if "battery_power" in techs else 0.0
+    st_e = annuity_per_kw(rs.tech_costs, "battery_energy", wacc) if "battery_energy" in techs else 0.0
+    eff = 0.88
+    if "battery_power" in techs:
+        e = rs.tech_costs.set_index("tech").at["battery_power", "efficiency"]
+        eff = float(e) if pd.notna(e) else eff
+    scale = scenario.grid.potential_scale if scenario.grid.new_renewables else 0.0
+    wind_pot = {r: float(reg.at[r, "wind_potential_gw"]) * scale for r in regions}
+    solar_pot = {r: float(reg.at[r, "solar_potential_gw"]) * scale for r in regions}
+    cert = scenario.policy.certificates
+    cert_price = cert.price if cert.price is not None else float(rs.meta.get("certificate_price_default", 0.0))
+    matching = scenario.policy.green_share.matching
+    st_cfg = scenario.grid.storage
     md = ModelData(
         name=scenario.name,
         currency=rs.currency,
@@ -487,7 +679,7 @@ def build_model_data(
         region_rps_nonhydro={r: float(reg.at[r, "rps_nonhydro"]) for r in regions},
         cert_supply_share=float(cert.supply_share),
     )
-    return md, infos
+    return md
 
 
 ADEQUACY_COLUMNS = ("firm_gw", "firm_import_gw", "peak_load_gw")
@@ -582,7 +774,7 @@ def build_adequacy(
     elif new_firm:
         new_firm = False
         note = f"region set '{rs.name}' has no firm_new technology (tech_costs.csv): no new firm capacity"
-    dest = {}
+    dest: dict[str, float] = {}
     for s in sites:
         r = site_region[s]
         dest[r] = min(dest.get(r, np.inf), site_price[s])

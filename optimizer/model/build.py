@@ -1,28 +1,55 @@
-"""The siting MILP, one module per constraint family; :func:`build_model` lists them in order."""
+"""The siting MILP: :func:`build_model` adds the registered constraint families in order.
+
+The families, what each needs and declares, and their order live in :mod:`optimizer.model.families.registry`;
+each family's module docstring and builder give its maths.
+"""
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
-from optimizer.model.families.adequacy import add_adequacy
-from optimizer.model.families.assignment import add_assignment
-from optimizer.model.families.certificates import add_certificates
-from optimizer.model.families.corridors import add_corridors
-from optimizer.model.families.emissions import add_emissions
-from optimizer.model.families.energy_balance import add_energy_balance
-from optimizer.model.families.green_quota import add_green_quota
-from optimizer.model.families.load import add_load
-from optimizer.model.families.objective import COST_TERMS, add_objective
-from optimizer.model.families.renewables import add_renewables, add_storage
-from optimizer.model.families.site_capacity import add_site_capacity
+from optimizer.model.families.objective import COST_TERMS
+from optimizer.model.families.registry import BY_NAME, FAMILIES
+from optimizer.model.families.spec import Family
 from optimizer.model.modeldata import ModelData
 
-__all__ = ["COST_TERMS", "build_model"]
+__all__ = ["COST_TERMS", "add_family", "build_model", "built_families"]
+
+_BUILT = "_gridsite_families"  # plain attribute of the model (not a Pyomo component): the families added so far
+
+
+def built_families(m: pyo.ConcreteModel) -> tuple[str, ...]:
+    """The names of the families added to ``m``, in order."""
+    return tuple(getattr(m, _BUILT, ()))
+
+
+def add_family(m: pyo.ConcreteModel, md: ModelData, family: str | Family) -> None:
+    """Add one family's components to ``m`` after checking that the families it requires are already there.
+
+    Raises ValueError naming the missing families (and the order that would work) rather than failing later on
+    a missing component.
+    """
+    fam = BY_NAME[family] if isinstance(family, str) else family
+    done = built_families(m)
+    missing = [r for r in fam.requires if r not in done]
+    if missing:
+        raise ValueError(
+            f"constraint family {fam.name!r} needs {', '.join(missing)} first (it uses their components); "
+            f"built so far: {', '.join(done) or 'none'}"
+        )
+    if fam.name in done:
+        raise ValueError(f"constraint family {fam.name!r} is already in the model")
+    fam.builder(m, md)
+    setattr(m, _BUILT, (*done, fam.name))
 
 
 def build_model(md: ModelData) -> pyo.ConcreteModel:
     """Build the Pyomo model from plain model data. Units: GW, GWh, kt CO2, million currency per year.
+
+    In registry order: assignment of clusters to sites, site capacity, site load, energy balance, new
+    renewables, storage, corridors and the green balance, regional supply adequacy, certificates, green quota,
+    emissions, objective.
 
     Python's cyclic garbage collector is paused while building: the model creates millions of small objects and
     none of them are garbage yet, so each collection would only re-scan the growing model (it cost 5–10× the
@@ -30,16 +57,6 @@ def build_model(md: ModelData) -> pyo.ConcreteModel:
     """
     with PauseGC():
         m = pyo.ConcreteModel(name=md.name)
-        add_assignment(m, md)
-        add_site_capacity(m, md)
-        add_load(m, md)
-        add_energy_balance(m, md)
-        add_renewables(m, md)
-        add_storage(m, md)
-        add_corridors(m, md)
-        add_adequacy(m, md)
-        add_certificates(m, md)
-        add_green_quota(m, md)
-        add_emissions(m, md)
-        add_objective(m, md)
+        for fam in FAMILIES:
+            add_family(m, md, fam)
     return m

@@ -1,7 +1,9 @@
 """Infeasibility explained in policy terms, with an elastic re-solve (no commercial solver needed).
 
 When a scenario has no feasible placement, an *elastic* copy of the model is solved: every named policy and
-limit L gets non-negative slacks ``σ`` (one per row it owns) so that it can be exceeded::
+limit L gets non-negative slacks ``σ`` (one per row it owns) so that it can be exceeded. What is relaxed, how,
+for which limit kind, and the message that explains it are declared by each constraint family in
+:mod:`optimizer.model.families.registry` (``relaxable``, ``limits``); this module only applies them::
 
     green_quota[s,p]          lhs + σ ≥ rhs       quota           (GWh)    policy.green_share.min
     cert_share_cap[s,p]       lhs − σ ≤ rhs       certificate_cap (GWh)    policy.certificates.max_share
@@ -12,7 +14,8 @@ limit L gets non-negative slacks ``σ`` (one per row it owns) so that it can be 
     bounds of flow[e,t]       flow[e,t] − σ_e ≤ spare_e            (GW)     grid.corridor_capacity_mw
     bounds of wind[r], solar[r]
                               wind[r] − σ ≤ pot_r                  (GW)     grid.potential_scale
-    adequacy_load[r]          z_r = … − gap[r],  gap[r] = σ ≥ 0    (GW)     grid.adequacy (firm supply short)
+    adequacy_load[r]          z_r = … − adequacy_gap[r], the gap column (fixed at 0) freed: σ = adequacy_gap[r] ≥ 0
+                                                                   (GW)     grid.adequacy (firm supply short)
 
 One slack per corridor (not per slice) and one indicator per limit: a limit is *one thing a user could change*
 (a site's quota, a corridor's rating, the carbon cap), however many rows it spans. Latency budgets and clusters
@@ -52,33 +55,15 @@ import pyomo.environ as pyo
 
 from gridsite.errors import Diagnosis, InfeasibleError
 from optimizer.model.build import build_model
+from optimizer.model.families.registry import FAMILIES, LIMITS, relaxables
+from optimizer.model.families.spec import TOL, ElasticRefs, Relaxable, Shortfall, solved
 from optimizer.model.modeldata import ModelData
 
-#: Phase-1 weight per family: policies first, then site limits, then physical / data limits.
-PRIORITY = {
-    "quota": 1.0,
-    "certificate_cap": 1.0,
-    "carbon_cap": 1.0,
-    "site_capacity": 1.001,
-    "corridor": 1.002,
-    "potential": 1.002,
-    "certificate_supply": 1.002,
-    "adequacy": 1.002,
-}
+#: Phase-1 weight per limit kind: policies first, then site limits, then physical / data limits.
+PRIORITY = {kind: lk.priority for kind, lk in LIMITS.items()}
 
-#: The scenario field a user would change to relax each family.
-FIELD = {
-    "quota": "policy.green_share.min",
-    "certificate_cap": "policy.certificates.max_share",
-    "certificate_supply": "policy.certificates.supply_share",
-    "site_capacity": "sites.max_mw",
-    "corridor": "grid.corridor_capacity_mw",
-    "carbon_cap": "policy.carbon_cap_t",
-    "potential": "grid.potential_scale",
-    "adequacy": "grid.adequacy",
-}
-
-_TOL = 1e-6
+#: The scenario field a user would change to relax each limit kind.
+FIELD = {kind: lk.field for kind, lk in LIMITS.items()}
 
 
 @dataclass
@@ -114,18 +99,34 @@ class _Limit:
 # reference magnitudes (model units: GW, GWh, kt)
 
 
-def _refs(md: ModelData) -> dict[str, float]:
-    """Portfolio-wide reference magnitudes used for big-M bounds and per-family normalisation."""
+def _refs(md: ModelData) -> ElasticRefs:
+    """Portfolio-wide reference magnitudes used for big-M bounds and per-kind normalisation."""
+    from optimizer.model.families.certificates import matching_periods
+
     max_pue = max(md.site_pue.values()) if md.site_pue else 1.5
     peak = sum(g.design * g.count for g in md.groups) * max_pue
     energy = sum(g.it_gw * g.count for g in md.groups) * max_pue * float(md.slices.weight.sum())
     efs = [md.region_ef[md.site_region[s]] for s in md.sites]
-    return {
-        "peak_gw": max(peak, 1e-6),
-        "energy_gwh": max(energy, 1e-6),
-        "carbon_kt": max(energy * (float(np.mean(efs)) if efs else 0.5), 1e-6),
-        "max_ef": max(efs) if efs else 1.0,
+    _periods, W = matching_periods(md)
+    H = W.sum(axis=0)
+    site_peak = _site_demand(md)  # peak ≥ mean: a valid bound for period energy too
+    sl = md.slices
+    mean_cf = {
+        tech: dict(zip(sl.regions, (cf * sl.weight).sum(axis=1) / sl.weight.sum(), strict=True))
+        for tech, cf in (("wind", sl.wind), ("solar", sl.solar))
     }
+    total_quota = sum(md.site_quota[s] * site_peak[s] for s in md.sites) * float(H.sum()) if len(H) else 0.0
+    return ElasticRefs(
+        peak_gw=max(peak, 1e-6),
+        energy_gwh=max(energy, 1e-6),
+        carbon_kt=max(energy * (float(np.mean(efs)) if efs else 0.5), 1e-6),
+        max_ef=max(efs) if efs else 1.0,
+        site_peak=site_peak,
+        quota=dict(md.site_quota),
+        period_hours=H,
+        total_quota=total_quota,
+        mean_cf=mean_cf,
+    )
 
 
 def _site_demand(md: ModelData) -> dict[str, float]:
@@ -148,109 +149,36 @@ def _elastic_data(md: ModelData) -> ModelData:
 
 
 def build_elastic(md: ModelData, hard: Iterable[str] = ()):
-    """The model of ``md`` with every named policy and limit made elastic; returns ``(model, limits)``.
+    """The model of ``md`` with every relaxable limit of the registered families made elastic; returns
+    ``(model, limits)``.
 
-    ``hard``: families (keys of :data:`PRIORITY`) kept as they are, e.g. ``{"quota"}`` to ask which physical
+    ``hard``: limit kinds (keys of :data:`PRIORITY`) kept as they are, e.g. ``{"quota"}`` to ask which physical
     limits would have to move if the quota is not negotiable.
     """
     hard = set(hard)
     unknown = hard - set(PRIORITY)
     if unknown:
         raise ValueError(f"unknown limit families {sorted(unknown)} (allowed: {', '.join(PRIORITY)})")
-    from optimizer.model.families.certificates import matching_periods
-
     m = build_model(_elastic_data(md))
     m.obj.deactivate()
     refs = _refs(md)
-    _periods, W = matching_periods(md)
-    H = W.sum(axis=0)
-    site_peak = _site_demand(md)
-    site_avg = {s: v for s, v in site_peak.items()}  # peak ≥ mean: a valid bound for period energy too
     m.slack = pyo.VarList(domain=pyo.NonNegativeReals)
     m.elastic = pyo.ConstraintList()
     limits: dict[tuple[str, str], _Limit] = {}
-    scale = {
-        "quota": refs["energy_gwh"],
-        "certificate_cap": refs["energy_gwh"],
-        "certificate_supply": refs["energy_gwh"],
-        "site_capacity": refs["peak_gw"],
-        "corridor": refs["peak_gw"],
-        "potential": refs["peak_gw"],
-        "carbon_cap": refs["carbon_kt"],
-        "adequacy": refs["peak_gw"],
-    }
 
-    def limit(family: str, subject: str) -> _Limit:
-        key = (family, subject)
+    def limit(kind: str, subject: str) -> _Limit:
+        key = (kind, subject)
         if key not in limits:
-            limits[key] = _Limit(family, subject, PRIORITY[family], scale[family])
+            lk = LIMITS[kind]
+            limits[key] = _Limit(kind, subject, lk.priority, refs.scale(lk.scale))
         return limits[key]
 
-    def relax_rows(comp_name: str, family: str, subject_of, bound_of) -> None:
-        comp = getattr(m, comp_name, None)
-        if comp is None or family in hard:
-            return
-        for idx in list(comp.keys()) if comp.is_indexed() else [None]:
-            con = comp[idx] if idx is not None else comp
-            if not con.active or con.equality:
-                continue
-            # Pyomo may store "a ≥ b" as "b − a ≤ 0": relax whichever side the row has, in the loosening direction
-            sl = m.slack.add()
-            if con.upper is not None:
-                m.elastic.add(con.body - sl <= con.upper)
-            else:
-                m.elastic.add(con.body + sl >= con.lower)
-            con.deactivate()
-            limit(family, subject_of(idx)).slacks.append((sl, max(bound_of(idx), 1e-6), con.name))
-
-    total_quota = sum(md.site_quota[s] * site_avg[s] for s in md.sites) * float(H.sum()) if len(H) else 0.0
-
-    def _quota_m(idx):
-        s, p = idx
-        return md.site_quota[s] * site_avg[s] * float(H[p]) * 1.01 + 1.0
-
-    relax_rows("green_quota", "quota", lambda i: i[0], _quota_m)
-    relax_rows("cert_share_cap", "certificate_cap", lambda i: i[0], _quota_m)
-    relax_rows("cert_supply", "certificate_supply", lambda i: i, lambda i: total_quota * 1.01 + 1.0)
-    relax_rows("cert_supply_month", "certificate_supply", lambda i: i[0], lambda i: total_quota * 1.01 + 1.0)
-    relax_rows("site_capacity", "site_capacity", lambda i: i, lambda i: site_peak[i] * 1.01 + 1e-3)
-    relax_rows("carbon_cap", "carbon_cap", lambda i: "all", lambda i: refs["max_ef"] * refs["energy_gwh"] * 1.01 + 1.0)
-
-    # renewable potential: variable bounds → rows with a slack
-    sl_cf = md.slices
-    for tech, cf, pot in (("wind", sl_cf.wind, md.wind_pot_gw), ("solar", sl_cf.solar, md.solar_pot_gw)):
-        if "potential" in hard:
-            break
-        var = getattr(m, tech)
-        mean_cf = dict(zip(sl_cf.regions, (cf * sl_cf.weight).sum(axis=1) / sl_cf.weight.sum(), strict=True))
-        for r in m.R:
-            ub = var[r].ub
-            if ub is None or mean_cf.get(r, 0.0) <= 1e-6:
-                continue  # no output there: relaxing it cannot help
-            sl = m.slack.add()
-            var[r].setub(None)
-            m.elastic.add(var[r] - sl <= pot[r])
-            big = refs["peak_gw"] / max(mean_cf[r], 0.02) * 2.0
-            limit("potential", f"{tech}:{r}").slacks.append((sl, big, f"{tech}[{r}]"))
-
-    # regional adequacy: the gap variable of each region's uncovered-load row is freed
-    if "adequacy" not in hard:
-        for r in getattr(m, "A", ()):
-            gap = m.adequacy_gap[r]
-            gap.unfix()
-            limit("adequacy", r).slacks.append((gap, refs["peak_gw"] * 1.01 + 1e-3, f"adequacy_load[{r}]"))
-
-    # corridor capacity: one slack per corridor over every slice
-    cap = {c.id: c.cap_gw for c in md.corridors}
-    for e in m.E if "corridor" not in hard else ():
-        sl = m.slack.add()
-        for t in m.T:
-            v = m.flow[e, t]
-            if v.fixed:
-                continue
-            v.setub(None)
-            m.elastic.add(v - sl <= cap[e])
-        limit("corridor", e).slacks.append((sl, refs["peak_gw"] * 1.01 + 1e-3, f"flow[{e},*]"))
+    for rx in relaxables():
+        comp = m.component(rx.component)
+        if comp is None or rx.kind in hard:
+            continue
+        for subject, slack, big, name in _RELAX[rx.mode](m, md, comp, rx, refs):
+            limit(rx.kind, subject).slacks.append((slack, max(big, 1e-6), name))
 
     # indicators and the two objectives
     keys = sorted(limits)
@@ -262,10 +190,72 @@ def build_elastic(md: ModelData, hard: Iterable[str] = ()):
             m.big_m.add(sl <= big * m.z[i])
     m.count_obj = pyo.Objective(expr=sum(limits[k].priority * m.z[i] for i, k in enumerate(keys)))
     amount = sum(sl / limits[k].scale for k in keys for sl, _b, _n in limits[k].slacks)
-    cost_ref = refs["energy_gwh"] * max(max(md.site_price.values(), default=0.5), 1e-3) + 1.0
+    cost_ref = refs.energy_gwh * max(max(md.site_price.values(), default=0.5), 1e-3) + 1.0
     m.amount_obj = pyo.Objective(expr=amount + 1e-4 * m.total_cost / cost_ref)
     m.amount_obj.deactivate()
     return m, [limits[k] for k in keys]
+
+
+def _relax_rows(m, md: ModelData, con_comp, rx: Relaxable, refs: ElasticRefs):
+    """``rows``: one slack per active inequality row, in the loosening direction."""
+    for idx in list(con_comp.keys()) if con_comp.is_indexed() else [None]:
+        con = con_comp[idx] if idx is not None else con_comp
+        if not con.active or con.equality:
+            continue
+        # Pyomo may store "a ≥ b" as "b − a ≤ 0": relax whichever side the row has
+        sl = m.slack.add()
+        if con.upper is not None:
+            m.elastic.add(con.body - sl <= con.upper)
+        else:
+            m.elastic.add(con.body + sl >= con.lower)
+        con.deactivate()
+        yield rx.subject(idx), sl, rx.big_m(refs, idx), con.name
+
+
+def _relax_upper_bound(m, md: ModelData, var, rx: Relaxable, refs: ElasticRefs):
+    """``upper_bound``: the column's bound becomes a row with a slack, ``x − σ ≤ u``."""
+    for idx in list(var.keys()):
+        big = rx.big_m(refs, idx)
+        if var[idx].ub is None or big is None:
+            continue
+        ub = rx.bound(md, idx) if rx.bound else var[idx].ub
+        sl = m.slack.add()
+        var[idx].setub(None)
+        m.elastic.add(var[idx] - sl <= ub)
+        yield rx.subject(idx), sl, big, rx.label(idx) if rx.label else var[idx].name
+
+
+def _relax_upper_bound_per_first_index(m, md: ModelData, var, rx: Relaxable, refs: ElasticRefs):
+    """``upper_bound_per_first_index``: one slack shared by the columns x[i,·], ``x[i,t] − σ_i ≤ u_i``."""
+    firsts = list(dict.fromkeys(idx[0] for idx in var.keys()))
+    members: dict = {i: [] for i in firsts}
+    for idx in var.keys():
+        members[idx[0]].append(idx)
+    for i in firsts:
+        sl = m.slack.add()
+        for idx in members[i]:
+            v = var[idx]
+            if v.fixed:
+                continue
+            ub = rx.bound(md, i) if rx.bound else v.ub
+            v.setub(None)
+            m.elastic.add(v - sl <= ub)
+        yield rx.subject(i), sl, rx.big_m(refs, i), rx.label(i) if rx.label else f"{var.name}[{i},*]"
+
+
+def _relax_free_slack(m, md: ModelData, var, rx: Relaxable, refs: ElasticRefs):
+    """``free_slack``: a slack column the model fixes at 0 is unfixed."""
+    for idx in list(var.keys()):
+        var[idx].unfix()
+        yield rx.subject(idx), var[idx], rx.big_m(refs, idx), rx.label(idx) if rx.label else var[idx].name
+
+
+_RELAX = {
+    "rows": _relax_rows,
+    "upper_bound": _relax_upper_bound,
+    "upper_bound_per_first_index": _relax_upper_bound_per_first_index,
+    "free_slack": _relax_free_slack,
+}
 
 
 def _run(m, time_limit: float, threads: int, seed: int, keep: bool = False):
@@ -303,165 +293,23 @@ def elastic_solve(md: ModelData, time_limit: float = 120.0, threads: int = 1, se
 # the report, in the user's terms
 
 
-def _trade_word(md: ModelData) -> str:
-    return {"CNY": "cross-province", "USD": "cross-state"}.get(md.currency, "cross-region")
-
-
-def _val(x) -> float:
-    v = pyo.value(x, exception=False)
-    return 0.0 if v is None else float(v)
-
-
-def _site_energy(m, md: ModelData, s: str) -> float:
-    """Annual energy (GWh) of the clusters the elastic solution put at ``s``."""
-    w = md.slices.weight
-    H = float(w.sum())
-    inf = float((w * md.inference_shape(s)).sum())
-    return H * _val(m.load_training[s]) + inf * _val(m.load_inference[s])
-
-
-def _quota_reasons(m, md: ModelData, s: str) -> list[str]:
-    why = []
-    r = md.site_region[s]
-    if md.matching == "hourly":
-        why.append("hourly matching: certificates do not count")
-    elif not md.cert_cross_region:
-        why.append(f"{_trade_word(md)} certificates are off (policy.certificates.cross_region: false)")
-    if md.matching != "hourly":
-        sellers = [x for x in md.regions if md.cert_supply_gwh.get(x, 0.0) > 0]
-        reach = sellers if md.cert_cross_region else [x for x in sellers if x == r]
-        if not reach:
-            where = "anywhere" if md.cert_cross_region else f"in {r}"
-            why.append(f"no tradable certificates {where}")
-        else:
-            used = sum(_val(m.cert[i]) for i in m.CERT if i[0] in reach)
-            avail = sum(md.cert_supply_gwh[x] for x in reach)
-            if used >= avail - 1e-3:
-                why.append(f"the certificate supply it can reach ({avail:,.0f} GWh/yr) is used up")
-        if md.cert_max_share < 1.0:
-            why.append(f"certificates may meet at most {md.cert_max_share:.0%} of the quota")
-    if not md.new_renewables:
-        why.append("new renewables are off (grid.new_renewables: false)")
-    else:
-        w_full = _val(m.wind[r]) >= md.wind_pot_gw[r] - 1e-6
-        s_full = _val(m.solar[r]) >= md.solar_pot_gw[r] - 1e-6
-        if w_full and s_full:
-            why.append("local renewable potential is exhausted")
-        inflow = [c for c in md.corridors if c.b == r]
-        if inflow and all(max(_val(m.flow[c.id, t]) for t in m.T) >= c.cap_gw - 1e-6 for c in inflow):
-            why.append("every corridor into the region is full")
-    return why
-
-
 def describe(m, md: ModelData, limits: list[_Limit], hub_sites: Iterable[str] = ()) -> list[PolicyDiagnosis]:
-    """Turn the positive slacks of a solved elastic model into messages with amounts in user units."""
+    """Turn the positive slacks of a solved elastic model into messages with amounts in user units (each limit
+    kind's ``explain`` in the registry writes its own)."""
     from optimizer.model.families.certificates import matching_periods
 
     periods, _W = matching_periods(md)
-    hubs = set(hub_sites)
+    hubs = frozenset(hub_sites)
     out: list[PolicyDiagnosis] = []
     for lim in limits:
-        vals = [(_val(sl), name) for sl, _b, name in lim.slacks]
+        vals = [(solved(sl), name) for sl, _b, name in lim.slacks]
         total = sum(v for v, _ in vals)
-        if total <= _TOL * max(lim.scale, 1.0):
+        if total <= TOL * max(lim.scale, 1.0):
             continue
-        comps = tuple(name for v, name in vals if v > _TOL)
-        fam, subj = lim.family, lim.subject
-        if fam == "quota":
-            energy = _site_energy(m, md, subj)
-            share = total / energy if energy > 1e-9 else None
-            q = md.site_quota[subj]
-            kind = "hub site" if subj in hubs else "site"
-            pct = f" ({share:.0%} of its consumption)" if share is not None else ""
-            when = ""
-            if md.matching != "annual" and len(periods) > 1:
-                short = sum(1 for v, _ in vals if v > _TOL)
-                unit = "months" if md.matching == "monthly" else "time slices"
-                when = f" in {short} of {len(periods)} {unit}"
-            msg = f"{kind} {subj}: {q:.0%} quota short by {total:,.0f} GWh/yr{pct}{when}"
-            why = _quota_reasons(m, md, subj)
-            if why:
-                msg += "; " + "; ".join(why)
-            out.append(PolicyDiagnosis("quota", subj, msg, total, "GWh/yr", FIELD[fam], share, comps))
-        elif fam == "site_capacity":
-            mw = total * 1000.0
-            cap_mw = md.site_cap_gw[subj] * 1000.0
-            share = mw / cap_mw if cap_mw > 0 else None
-            msg = (
-                f"site {subj}: the clusters need {cap_mw + mw:,.0f} MW at peak, {mw:,.0f} MW more than its "
-                f"{cap_mw:,.0f} MW capacity (sites.max_mw)"
-            )
-            out.append(PolicyDiagnosis("site_capacity", subj, msg, mw, "MW", f"{FIELD[fam]}.{subj}", share, comps))
-        elif fam == "carbon_cap":
-            t = total * 1000.0
-            cap_t = (md.carbon_cap_kt or 0.0) * 1000.0
-            share = t / cap_t if cap_t > 0 else None
-            rel = "" if share is None else f" ({share:.0%} over)" if share < 10 else f" ({share + 1:,.0f}× the cap)"
-            msg = (
-                f"carbon cap of {cap_t:,.0f} tCO2/yr cannot be met: the clusters emit at least {cap_t + t:,.0f} "
-                f"tCO2/yr ({md.accounting.replace('_', '-')}), {t:,.0f} tCO2/yr over the cap{rel}"
-            )
-            if not md.new_renewables:
-                msg += "; new renewables are off (grid.new_renewables: false)"
-            if md.accounting == "location_based" and md.matching != "hourly":
-                msg += "; certificates do not lower location-based emissions"
-            out.append(PolicyDiagnosis("carbon_cap", "all", msg, t, "tCO2/yr", FIELD[fam], share, comps))
-        elif fam == "certificate_supply":
-            supply = md.cert_supply_gwh.get(subj, 0.0)
-            cap = md.cert_export_cap_gwh.get(subj)
-            lim_txt = f"{min(supply, cap) if cap is not None else supply:,.0f} GWh/yr"
-            share = total / supply if supply > 0 else None
-            msg = f"region {subj}: {total:,.0f} GWh/yr more certificates needed than its tradable supply of {lim_txt}"
-            fld = "policy.certificates.export_cap_gwh" if cap is not None and cap < supply else FIELD[fam]
-            out.append(PolicyDiagnosis("certificate_supply", subj, msg, total, "GWh/yr", fld, share, comps))
-        elif fam == "certificate_cap":
-            msg = (
-                f"site {subj}: certificates would have to exceed their {md.cert_max_share:.0%} cap on the quota by "
-                f"{total:,.0f} GWh/yr"
-            )
-            out.append(PolicyDiagnosis("certificate_cap", subj, msg, total, "GWh/yr", FIELD[fam], None, comps))
-        elif fam == "potential":
-            tech, _, r = subj.partition(":")
-            mw = total * 1000.0
-            pot = (md.wind_pot_gw if tech == "wind" else md.solar_pot_gw)[r] * 1000.0
-            if not md.new_renewables:
-                msg = f"region {r}: {mw:,.0f} MW of new {tech} needed, but new renewables are off (grid.new_renewables)"
-                fld = "grid.new_renewables"
-            else:
-                msg = f"region {r}: {mw:,.0f} MW of new {tech} needed beyond its remaining potential of {pot:,.0f} MW"
-                fld = FIELD[fam]
-            out.append(PolicyDiagnosis("potential", r, msg, mw, "MW", fld, mw / pot if pot > 0 else None, comps))
-        elif fam == "adequacy":
-            mw = total * 1000.0
-            ad = md.adequacy
-            head = ad.headroom_raw_min.get(subj, 0.0) * 1000.0
-            design = {g.id: g.design for g in md.groups}
-            added = 1000.0 * sum(
-                _val(m.build[k, s]) * md.site_pue[s] * design[k] for k, s in m.KS if md.site_region[s] == subj
-            )
-            ways = []
-            if not ad.new_firm:
-                ways.append("new firm capacity is off (grid.adequacy.new_firm)")
-            if not any(c.b == subj for c in md.corridors if c.id in ad.import_corridors):
-                ways.append("no corridor with spare capacity brings firm imports")
-            msg = (
-                f"region {subj}: the clusters' added peak of {added:,.0f} MW exceeds what its grid can supply at the "
-                f"tightest hour (firm headroom {head:,.0f} MW at {ad.reserve_margin:.0%} reserve margin, plus imports"
-                f" and new firm capacity) by {mw:,.0f} MW"
-            )
-            if ways:
-                msg += "; " + "; ".join(ways)
-            fld = "grid.adequacy.new_firm" if not ad.new_firm else f"grid.adequacy.headroom_mw.{subj}"
-            out.append(PolicyDiagnosis("adequacy", subj, msg, mw, "MW", fld, mw / added if added > 0 else None, comps))
-        elif fam == "corridor":
-            mw = total * 1000.0
-            cap_mw = next(c.cap_gw for c in md.corridors if c.id == subj) * 1000.0
-            msg = f"corridor {subj}: {mw:,.0f} MW more transfer needed than its {cap_mw:,.0f} MW spare capacity"
-            out.append(
-                PolicyDiagnosis(
-                    "corridor", subj, msg, mw, "MW", f"{FIELD[fam]}.{subj}", mw / cap_mw if cap_mw > 0 else None, comps
-                )
-            )
+        comps = tuple(name for v, name in vals if v > TOL)
+        kind = LIMITS[lim.family]
+        ex = kind.explain(Shortfall(m, md, lim.subject, kind.field, total, vals, hubs, periods))
+        out.append(PolicyDiagnosis(kind.kind, ex.subject, ex.message, ex.amount, ex.unit, ex.field, ex.share, comps))
     out.sort(key=lambda d: (PRIORITY.get(d.kind, 2.0), -(d.amount or 0.0), d.subject))
     return out
 
@@ -481,7 +329,8 @@ def _diagnose(md: ModelData, time_limit, threads, seed, hard=(), hub_sites=()) -
     if got is None:
         return [Diagnosis("unknown", "model", _NO_PLACEMENT)], ""
     m, limits, method = got
-    return (describe(m, md, limits, hub_sites) or [Diagnosis("numerical", "model", _NO_RELAXATION)]), method
+    found: list[Diagnosis] = list(describe(m, md, limits, hub_sites))
+    return (found or [Diagnosis("numerical", "model", _NO_RELAXATION)]), method
 
 
 def diagnose_infeasible(
@@ -524,12 +373,10 @@ def explain_infeasible(
 # irreducible infeasible subset (HiGHS)
 
 _BOUND = {2: "lower", 3: "upper", 4: "both bounds"}
-_VAR_MEANING = {
-    "wind": "renewable potential (grid.potential_scale / grid.new_renewables)",
-    "solar": "renewable potential (grid.potential_scale / grid.new_renewables)",
-    "flow": "corridor spare capacity (grid.corridor_capacity_mw)",
-    "battery_power": "battery power limit (grid.storage.max_gw_per_region)",
-}
+#: What an upper bound of a family's variable means to a user (from the registry).
+_VAR_MEANING = {var: meaning for fam in FAMILIES for var, meaning in fam.bound_meaning.items()}
+#: Integer placement variables: their 0/1 (count) domain bounds are true but not informative.
+_PLACEMENT = {var for fam in FAMILIES for var in fam.placement}
 
 
 def compute_iis(md: ModelData, time_limit: float = 60.0, threads: int = 1) -> dict:
@@ -572,7 +419,7 @@ def compute_iis(md: ModelData, time_limit: float = 60.0, threads: int = 1) -> di
                 continue
             name = run.col_names[int(c)]
             fam = name.split("[")[0]
-            if int(b) == 2 or fam == "build":
+            if int(b) == 2 or fam in _PLACEMENT:
                 nonneg += 1  # x ≥ 0 and the 0/1 (count) domain of placements: true but not informative
                 continue
             bounds[fam].append(f"{name} ({_BOUND[int(b)]})")

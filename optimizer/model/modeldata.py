@@ -143,12 +143,8 @@ class ModelData:
         return [(g.id, s) for g in self.groups for s in g.sites]
 
     def size(self) -> dict[str, int]:
-        """Rough model size (columns, rows) for fail-fast checks and progress output."""
-        T = self.slices.n
-        S, R, E = len(self.sites), len(self.regions), len(self.corridors)
-        cols = len(self.group_pairs()) + 2 * S * T + E * T + 2 * R + R * S
-        rows = S * T + R * T + len(self.groups) + 3 * S
-        if self.storage:
-            cols += 3 * R * T
-            rows += 3 * R * T
-        return {"columns": cols, "rows": rows, "slices": T}
+        """Estimated size of the model (columns, integer columns, rows, nonzeros, slices): see
+        :mod:`optimizer.model.size`, the one estimate used for fail-fast checks, progress output and the summary."""
+        from optimizer.model.size import estimate_size, size_inputs
+
+        return estimate_size(size_inputs(self)).as_dict()

@@ -133,13 +133,40 @@ def placement_counts(m: pyo.ConcreteModel) -> dict[tuple[str, str], int]:
 def extract_tables(
     m: pyo.ConcreteModel, md: ModelData, infos, site_meta: pd.DataFrame, region_meta: pd.DataFrame
 ) -> dict:
-    """Every output table of a solved model (see DESIGN.md §3)."""
-    T = md.slices.n
-    w = md.slices.weight
-    groups = {g.id: g for g in md.groups}
+    """Every output table of a solved model: assignments, sites, regions, flows, certificates, the cost breakdown
+    and emissions (the run folder's files; see the module docstring for the regional indicators)."""
     counts = placement_counts(m)
+    assignments = _assignment_table(md, counts)
+    sites = list(md.sites)
+    load, green, Ltr, Linf = _site_series(m, md, sites)
+    cert_rows = _certificate_purchases(m)
+    sites_df = _site_table(md, sites, site_meta, assignments, counts, load, green, Ltr, Linf, cert_rows)
+    _book_grid_imports(m, md, sites_df)
+    flows, flows_by = _flow_table(m, md)
+    cert_df = _certificate_table(m, md, cert_rows)
+    regions = _region_table(m, md, sites, region_meta, assignments, sites_df, green, flows_by, cert_rows)
+    _curtailment_per_cluster(m, md, assignments)
 
-    # assignments: distribute each group's clusters over its sites deterministically (sorted ids → sorted sites)
+    cost = {n: _v(getattr(m, f"cost_{n}")) for n in COST_TERMS}
+    periods, _ = matching_periods(md)
+    return {
+        "assignments": assignments,
+        "sites": sites_df,
+        "regions": regions,
+        "flows": flows,
+        "certificates": cert_df,
+        "cost_breakdown": cost,
+        "emissions_kt": {
+            "location_based": _v(m.emissions_location),
+            "market_based": float(sites_df["emissions_market_t"].sum()) / 1000.0,
+        },
+        "n_periods": len(periods),
+    }
+
+
+def _assignment_table(md: ModelData, counts: dict[tuple[str, str], int]) -> pd.DataFrame:
+    """One row per cluster: each group's clusters distributed over its sites deterministically (sorted ids →
+    sorted sites), with their power, energy and status."""
     rows = []
     by_group = defaultdict(list)
     for (k, s), n in sorted(counts.items()):
@@ -171,23 +198,51 @@ def extract_tables(
             )
     assignments = pd.DataFrame(rows).sort_values("cluster_id").reset_index(drop=True)
 
-    # sites
-    sites = list(md.sites)
+    return assignments
+
+
+def _site_series(m, md: ModelData, sites: list[str]):
+    """Per site and slice: load and dedicated green power (GW), and the average training and inference loads."""
+    T = md.slices.n
     green = _array(m.green, sites, T)
     Ltr = _clean(np.array([m.load_training[s].value or 0.0 for s in sites]))
     Linf = _clean(np.array([m.load_inference[s].value or 0.0 for s in sites]))
     load = Ltr[:, None] + Linf[:, None] * np.array([md.inference_shape(s) for s in sites])
-    grid = np.clip(load - green, 0.0, None)
-    energy = load @ w
-    grid_e = grid @ w
-    green_e = green @ w
-    certs = defaultdict(float)
+    return load, green, Ltr, Linf
+
+
+def _certificate_purchases(m) -> list[tuple[str, str, int, float]]:
+    """``(seller region, site, period, GWh)`` of every certificate bought."""
     cert_rows = []
     for r, s, p in m.CERT:
         v = m.cert[r, s, p].value or 0.0
         if v > 1e-9:
-            certs[s] += v
             cert_rows.append((r, s, p, v))
+    return cert_rows
+
+
+def _site_table(
+    md: ModelData,
+    sites: list[str],
+    site_meta: pd.DataFrame,
+    assignments: pd.DataFrame,
+    counts: dict[tuple[str, str], int],
+    load: np.ndarray,
+    green: np.ndarray,
+    Ltr: np.ndarray,
+    Linf: np.ndarray,
+    cert_rows: list[tuple[str, str, int, float]],
+) -> pd.DataFrame:
+    """One row per candidate site: clusters, energy, green share and its sources, quota, emissions and costs."""
+    w = md.slices.weight
+    groups = {g.id: g for g in md.groups}
+    energy = load @ w
+    grid = np.clip(load - green, 0.0, None)
+    grid_e = grid @ w
+    green_e = green @ w
+    certs: dict[str, float] = defaultdict(float)
+    for _r, s, _p, v in cert_rows:
+        certs[s] += v
     hourly_score = []
     for i, _s in enumerate(sites):
         has_load = load[i] > 1e-9
@@ -242,9 +297,14 @@ def extract_tables(
             }
         )
     sites_df = pd.DataFrame(site_rows)
-    _book_grid_imports(m, md, sites_df)
+    return sites_df
 
-    # corridors
+
+def _flow_table(m, md: ModelData) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """One row per corridor (dedicated green power sent, delivered, lost, utilisation, wheeling cost) and each
+    corridor's flow per slice (GW)."""
+    T = md.slices.n
+    w = md.slices.weight
     flow_rows = []
     flows_by = {}
     for c in md.corridors:
@@ -270,7 +330,11 @@ def extract_tables(
         )
     flows = pd.DataFrame(flow_rows)
 
-    # certificates (average price over a supply curve's steps)
+    return flows, flows_by
+
+
+def _certificate_table(m, md: ModelData, cert_rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
+    """One row per certificate purchase, at the average price over a supply curve's steps."""
     total_cert = sum(v for *_k, v in cert_rows)
     cert_avg_price = md.cert_price
     if md.cert_steps and total_cert > 0:
@@ -293,7 +357,25 @@ def extract_tables(
     if len(cert_df) and md.matching == "annual":
         cert_df = cert_df.drop(columns="period")
 
-    # regions
+    return cert_df
+
+
+def _region_table(
+    m,
+    md: ModelData,
+    sites: list[str],
+    region_meta: pd.DataFrame,
+    assignments: pd.DataFrame,
+    sites_df: pd.DataFrame,
+    green: np.ndarray,
+    flows_by: dict[str, np.ndarray],
+    cert_rows: list[tuple[str, str, int, float]],
+) -> pd.DataFrame:
+    """One row per region: added load, new renewables, flows, certificates, the power-gap indicators and
+    regional supply adequacy (see the module docstring)."""
+    T = md.slices.n
+    w = md.slices.weight
+    green_e = green @ w
     rm = region_meta.set_index("id")
     ridx = {r: i for i, r in enumerate(md.slices.regions)}
     reg_rows = []
@@ -368,21 +450,4 @@ def extract_tables(
             row["battery_mw"] = (m.battery_power[r].value or 0.0) * 1000.0
             row["battery_mwh"] = (m.battery_energy[r].value or 0.0) * 1000.0
         reg_rows.append(row)
-    regions = pd.DataFrame(reg_rows)
-    _curtailment_per_cluster(m, md, assignments)
-
-    cost = {n: _v(getattr(m, f"cost_{n}")) for n in COST_TERMS}
-    periods, _ = matching_periods(md)
-    return {
-        "assignments": assignments,
-        "sites": sites_df,
-        "regions": regions,
-        "flows": flows,
-        "certificates": cert_df,
-        "cost_breakdown": cost,
-        "emissions_kt": {
-            "location_based": _v(m.emissions_location),
-            "market_based": float(sites_df["emissions_market_t"].sum()) / 1000.0,
-        },
-        "n_periods": len(periods),
-    }
+    return pd.DataFrame(reg_rows)

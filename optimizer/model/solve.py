@@ -315,7 +315,8 @@ def _prepare(scenario: Scenario, region_set: RegionSet | None, file: str, fix, s
     """Region set (loaded if not given), model data and its size; refuses models above :data:`MAX_COLUMNS`."""
     if region_set is None:
         say(f"loading region set '{scenario.region_set}'")
-        region_set = load_region_set(scenario.region_set, profiles=dict(scenario.grid.profiles) or None)
+        profiles: dict[str, str | Path] = {str(k): v for k, v in scenario.grid.profiles.items()}
+        region_set = load_region_set(scenario.region_set, profiles=profiles or None)
     say(f"building model data ({scenario.time.mode}, {len(scenario.clusters)} cluster entries)")
     md, infos = build_model_data(
         scenario, region_set, file=file, fixed_plan=fix, max_size=(MAX_COLUMNS, MAX_INTEGER_COLUMNS)

@@ -56,6 +56,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.model.families.linear import constraint_from, linear, var_grid
+from optimizer.model.families.spec import Explanation, Shortfall, solved
 from optimizer.model.modeldata import ModelData
 
 
@@ -220,3 +221,29 @@ def import_emission_coefficients(md: ModelData) -> dict[str, float]:
         e: md.region_ef[corr[e].a] - (1.0 - corr[e].loss) * md.region_ef[corr[e].b]
         for e in md.adequacy.import_corridors
     }
+
+
+def explain_adequacy(sf: Shortfall) -> Explanation:
+    """A region whose firm supply falls Σσ GW short at its tightest hour, in MW, with what could close the gap."""
+    md, m, subj = sf.md, sf.m, sf.subject
+    mw = sf.total * 1000.0
+    ad = md.adequacy
+    head = ad.headroom_raw_min.get(subj, 0.0) * 1000.0
+    design = {g.id: g.design for g in md.groups}
+    added = 1000.0 * sum(
+        solved(m.build[k, s]) * md.site_pue[s] * design[k] for k, s in m.KS if md.site_region[s] == subj
+    )
+    ways = []
+    if not ad.new_firm:
+        ways.append("new firm capacity is off (grid.adequacy.new_firm)")
+    if not any(c.b == subj for c in md.corridors if c.id in ad.import_corridors):
+        ways.append("no corridor with spare capacity brings firm imports")
+    msg = (
+        f"region {subj}: the clusters' added peak of {added:,.0f} MW exceeds what its grid can supply at the "
+        f"tightest hour (firm headroom {head:,.0f} MW at {ad.reserve_margin:.0%} reserve margin, plus imports"
+        f" and new firm capacity) by {mw:,.0f} MW"
+    )
+    if ways:
+        msg += "; " + "; ".join(ways)
+    fld = "grid.adequacy.new_firm" if not ad.new_firm else f"grid.adequacy.headroom_mw.{subj}"
+    return Explanation(subj, msg, mw, "MW", fld, mw / added if added > 0 else None)

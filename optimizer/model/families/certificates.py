@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
+from optimizer.model.families.spec import Explanation, Shortfall
 from optimizer.model.modeldata import ModelData
 
 
@@ -20,6 +21,19 @@ def matching_periods(md: ModelData) -> tuple[list[int], np.ndarray]:
     if md.matching == "hourly":
         return list(range(sl.n)), np.diag(sl.weight)
     return [0], sl.weight[:, None]
+
+
+def certificate_index(md: ModelData, sellers: list[str], periods: list[int]) -> list[tuple[str, str, int]]:
+    """The (seller region r′, site s, period p) triples a certificate may be bought for: sites under a quota (every
+    site under market-based accounting) from their own region, or from any seller when trading crosses regions."""
+    buyers = [s for s in md.sites if md.site_quota[s] > 0 or md.accounting == "market_based"]
+    idx: list[tuple[str, str, int]] = []
+    for s in buyers:
+        home = md.site_region[s]
+        for r in sellers:
+            if r == home or md.cert_cross_region:
+                idx.extend((r, s, p) for p in periods)
+    return idx
 
 
 def add_certificates(m: pyo.ConcreteModel, md: ModelData) -> None:
@@ -39,26 +53,15 @@ def add_certificates(m: pyo.ConcreteModel, md: ModelData) -> None:
     When the grid mix counts toward the quota, the clusters' grid consumption also raises their host region's
     renewable obligation, which eats into the surplus it can sell (:func:`add_obligation_on_supply`).
     """
-    m.P = pyo.Set(initialize=[0], ordered=True)
-    m.CERT = pyo.Set(dimen=3, initialize=[], ordered=True)
-    m.cert = pyo.Var(m.CERT, domain=pyo.NonNegativeReals)
-    if md.matching == "hourly":
-        return
-    periods, W = matching_periods(md)
-    m.del_component(m.P)
-    m.P = pyo.Set(initialize=periods, ordered=True)
-    buyers = [s for s in md.sites if md.site_quota[s] > 0 or md.accounting == "market_based"]
+    hourly = md.matching == "hourly"
+    periods, W = ([0], np.empty((0, 1))) if hourly else matching_periods(md)
     sellers = [r for r in md.regions if md.cert_supply_gwh[r] > 0]
-    idx: list[tuple[str, str, int]] = []
-    for s in buyers:
-        home = md.site_region[s]
-        for r in sellers:
-            if r == home or md.cert_cross_region:
-                idx.extend((r, s, p) for p in periods)
-    m.del_component(m.cert)
-    m.del_component(m.CERT)
+    idx = [] if hourly else certificate_index(md, sellers, periods)
+    m.P = pyo.Set(initialize=periods, ordered=True)
     m.CERT = pyo.Set(dimen=3, initialize=idx, ordered=True)
     m.cert = pyo.Var(m.CERT, domain=pyo.NonNegativeReals)
+    if hourly:
+        return
     by_seller: dict[str, list] = {r: [] for r in sellers}
     for r, s, p in idx:
         by_seller[r].append((s, p))
@@ -192,3 +195,15 @@ def trade_distance(m: pyo.ConcreteModel, md: ModelData):
             continue
         terms.extend((w[t] * d(c.a, c.b), m.flow[c.id, t]) for t in range(md.slices.n))
     return linear(terms) if terms else None
+
+
+def explain_certificate_supply(sf: Shortfall) -> Explanation:
+    """A seller region short of Σσ GWh/yr of certificates (its supply, or its export cap when that binds)."""
+    md, subj, total = sf.md, sf.subject, sf.total
+    supply = md.cert_supply_gwh.get(subj, 0.0)
+    cap = md.cert_export_cap_gwh.get(subj)
+    lim_txt = f"{min(supply, cap) if cap is not None else supply:,.0f} GWh/yr"
+    share = total / supply if supply > 0 else None
+    msg = f"region {subj}: {total:,.0f} GWh/yr more certificates needed than its tradable supply of {lim_txt}"
+    fld = "policy.certificates.export_cap_gwh" if cap is not None and cap < supply else sf.field
+    return Explanation(subj, msg, total, "GWh/yr", fld, share)

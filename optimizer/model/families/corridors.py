@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.model.families.linear import constraint_from, linear, var_grid
+from optimizer.model.families.spec import Explanation, Shortfall
 from optimizer.model.modeldata import ModelData
 
 
@@ -77,3 +78,11 @@ def add_corridors(m: pyo.ConcreteModel, md: ModelData) -> None:
                 rows[r, t] = (0, linear(terms), None)
     m.R_green = pyo.Set(initialize=active, ordered=True)
     constraint_from(m, "green_balance", rows, m.R_green, m.T)
+
+
+def explain_corridor(sf: Shortfall) -> Explanation:
+    """A corridor that would have to carry Σσ GW more than its spare capacity, in MW."""
+    mw = sf.total * 1000.0
+    cap_mw = next(c.cap_gw for c in sf.md.corridors if c.id == sf.subject) * 1000.0
+    msg = f"corridor {sf.subject}: {mw:,.0f} MW more transfer needed than its {cap_mw:,.0f} MW spare capacity"
+    return Explanation(sf.subject, msg, mw, "MW", f"{sf.field}.{sf.subject}", mw / cap_mw if cap_mw > 0 else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.model.families.adequacy import import_emission_coefficients
+from optimizer.model.families.spec import Explanation, Shortfall
 from optimizer.model.modeldata import ModelData
 
 
@@ -44,3 +45,21 @@ def add_emissions(m: pyo.ConcreteModel, md: ModelData) -> None:
         m.emissions = pyo.Expression(expr=m.emissions_location)
     if md.carbon_cap_kt is not None:
         m.carbon_cap = pyo.Constraint(expr=m.emissions <= md.carbon_cap_kt)
+
+
+def explain_carbon_cap(sf: Shortfall) -> Explanation:
+    """The carbon cap exceeded by Σσ kt, in tCO2/yr under the scenario's accounting."""
+    md = sf.md
+    t = sf.total * 1000.0
+    cap_t = (md.carbon_cap_kt or 0.0) * 1000.0
+    share = t / cap_t if cap_t > 0 else None
+    rel = "" if share is None else f" ({share:.0%} over)" if share < 10 else f" ({share + 1:,.0f}× the cap)"
+    msg = (
+        f"carbon cap of {cap_t:,.0f} tCO2/yr cannot be met: the clusters emit at least {cap_t + t:,.0f} "
+        f"tCO2/yr ({md.accounting.replace('_', '-')}), {t:,.0f} tCO2/yr over the cap{rel}"
+    )
+    if not md.new_renewables:
+        msg += "; new renewables are off (grid.new_renewables: false)"
+    if md.accounting == "location_based" and md.matching != "hourly":
+        msg += "; certificates do not lower location-based emissions"
+    return Explanation("all", msg, t, "tCO2/yr", sf.field, share)

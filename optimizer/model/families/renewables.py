@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.model.families.linear import constraint_from, linear, var_grid
+from optimizer.model.families.spec import Explanation, Shortfall
 from optimizer.model.modeldata import ModelData
 
 
@@ -24,8 +25,10 @@ def add_renewables(m: pyo.ConcreteModel, md: ModelData) -> None:
 def add_storage(m: pyo.ConcreteModel, md: ModelData) -> None:
     """Batteries per region (only when ``md.storage``; slices are then chronological hours)::
 
-        charge[r,t], discharge[r,t] ≤ battery_power[r] ≤ max_gw
-        soc[r,t] ≤ battery_energy[r] ≤ duration_max · battery_power[r]
+        storage_charge_limit[r,t]:     charge[r,t] ≤ battery_power[r]          (battery_power[r] ≤ max_gw)
+        storage_discharge_limit[r,t]:  discharge[r,t] ≤ battery_power[r]
+        storage_energy_limit[r,t]:     soc[r,t] ≤ battery_energy[r]
+        storage_duration[r]:           battery_energy[r] ≤ duration_max · battery_power[r]
         storage_soc[r,t]:  soc[r,t] = soc[r,prev(t)] + d_t · (√η · charge[r,t] − discharge[r,t] / √η)
 
     d_t is the slice's chronological duration (1 h, or a segment's hours). prev(t) wraps around within each
@@ -71,3 +74,18 @@ def add_storage(m: pyo.ConcreteModel, md: ModelData) -> None:
             terms = ((1, soc[i, t]), (-1, soc[i, _prev(t)]), (-(d * eta), charge[i, t]), (d * inv, discharge[i, t]))
             balance[r, t] = (0, linear(terms), 0)
     constraint_from(m, "storage_soc", balance, m.R, m.T)
+
+
+def explain_potential(sf: Shortfall) -> Explanation:
+    """New wind or solar needed beyond a region's remaining potential (or with new renewables off), in MW."""
+    md = sf.md
+    tech, _, r = sf.subject.partition(":")
+    mw = sf.total * 1000.0
+    pot = (md.wind_pot_gw if tech == "wind" else md.solar_pot_gw)[r] * 1000.0
+    if not md.new_renewables:
+        msg = f"region {r}: {mw:,.0f} MW of new {tech} needed, but new renewables are off (grid.new_renewables)"
+        fld = "grid.new_renewables"
+    else:
+        msg = f"region {r}: {mw:,.0f} MW of new {tech} needed beyond its remaining potential of {pot:,.0f} MW"
+        fld = sf.field
+    return Explanation(r, msg, mw, "MW", fld, mw / pot if pot > 0 else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from optimizer.model.families.spec import Explanation, Shortfall
 from optimizer.model.modeldata import ModelData
 
 
@@ -25,3 +26,15 @@ def add_site_capacity(m: pyo.ConcreteModel, md: ModelData) -> None:
             <= md.site_cap_gw[s]
         ),
     )
+
+
+def explain_site_capacity(sf: Shortfall) -> Explanation:
+    """A site whose clusters need Σσ GW more than its capacity, in MW."""
+    mw = sf.total * 1000.0
+    cap_mw = sf.md.site_cap_gw[sf.subject] * 1000.0
+    share = mw / cap_mw if cap_mw > 0 else None
+    msg = (
+        f"site {sf.subject}: the clusters need {cap_mw + mw:,.0f} MW at peak, {mw:,.0f} MW more than its "
+        f"{cap_mw:,.0f} MW capacity (sites.max_mw)"
+    )
+    return Explanation(sf.subject, msg, mw, "MW", f"{sf.field}.{sf.subject}", share)
