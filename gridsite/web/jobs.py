@@ -170,7 +170,9 @@ class JobQueue:
                 n_workers=max(workers, 1),
                 threads_per_worker=1,
                 processes=procs,
-                dashboard_address=None,
+                protocol="tcp://",
+                host="127.0.0.1",  # the scheduler, workers and dashboard listen on loopback only
+                dashboard_address="127.0.0.1:0",
                 silence_logs=40,
             )
             self.client = Client(self.cluster)
