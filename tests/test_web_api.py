@@ -16,14 +16,14 @@ import yaml
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from gridsite.errors import ScenarioError  # noqa: E402
-from gridsite.web import ServeConfig, create_app  # noqa: E402
-from gridsite.web.app import INTERRUPTED  # noqa: E402
-from gridsite.web.jobs import write_state  # noqa: E402
-from gridsite.web.store import RunIndex, RunRow  # noqa: E402
-from tests.conftest import scenario_dict  # noqa: E402
+from gridsite.errors import ScenarioError
+from gridsite.web import ServeConfig, create_app
+from gridsite.web.app import INTERRUPTED
+from gridsite.web.jobs import write_state
+from gridsite.web.store import RunIndex, RunRow
+from tests.conftest import scenario_dict
 
 YAML = {"content-type": "application/x-yaml"}
 
@@ -98,7 +98,7 @@ def test_run_page_and_downloads(client, done_run):
 )
 def test_files_stay_inside_the_run(client, done_run, path):
     assert client.get(f"/runs/{done_run['id']}/files/{path}").status_code == 404
-    assert client.get(f"/runs/..%2f..%2fetc/files/passwd").status_code == 404
+    assert client.get("/runs/..%2f..%2fetc/files/passwd").status_code == 404
 
 
 def problems(r) -> dict[str, str]:
@@ -216,3 +216,41 @@ def test_killed_worker_fails_the_run(tmp_path):
         d = wait(c, rid, timeout=120)
         assert d["status"] == "failed"
         assert "worker" in d["message"] and "died" in d["message"]
+
+
+def test_sweep_lifecycle_and_explorer_data(client, done_run):
+    """A sweep whose base is a stored run: queued → done, its points with cost, emissions and map for the
+    explorer; a higher carbon price cannot lower the total cost (it only adds a cost)."""
+    sweep = {
+        "name": "carbon <price>",
+        "base": done_run["id"],
+        "parameters": {"policy.carbon_price": [0, 500]},
+        "fixed": {"time.mode": "annual"},
+    }
+    r = client.post("/api/sweeps", content=yaml.safe_dump(sweep), headers=YAML)
+    assert r.status_code == 202 and r.json()["points"] == 2
+    d = wait(client, r.json()["id"])
+    assert d["status"] == "done", d["message"]
+    assert d["kind"] == "sweep"
+    data = client.get(f"/api/sweeps/{d['id']}/points").json()
+    assert [p["name"] for p in data["parameters"]] == ["policy.carbon_price"]
+    assert data["parameters"][0]["values"] == ["0", "500"]
+    by_price = {p["key"][0]: p for p in data["points"]}
+    assert by_price["500"]["total_cost"] >= by_price["0"]["total_cost"] - 1e-6
+    for p in data["points"]:
+        assert p["status"] == "optimal" and p["emissions"] >= 0 and p["total_cost"] > 0
+        assert client.get(p["map"]).status_code == 200
+    page = client.get(f"/explore/{d['id']}").text
+    assert 'type="range"' in page and "carbon &lt;price&gt;" in page
+    assert client.get(f"/explore/{done_run['id']}").status_code == 404  # a single run has no explorer
+
+
+def test_compare_two_runs(client, done_run, data):
+    r = client.post("/api/runs", json=scenario_dict(name="pricier", policy={"green_share": {"min": 0.95,
+                                                                                         "applies_to": "hubs"}}))
+    other = wait(client, r.json()["id"])
+    assert other["status"] == "done", other["message"]
+    page = client.get("/compare", params={"a": done_run["id"], "b": other["id"]})
+    assert page.status_code == 200 and "Placement moves" in page.text
+    assert str(data) not in page.text  # no server path leaks
+    assert client.get("/compare", params={"a": done_run["id"], "b": "zzz"}).status_code == 404

@@ -14,7 +14,7 @@ from gridsite.web.config import ServeConfig
 __all__ = ["ServeConfig", "create_app"]
 
 
-def create_app(config: ServeConfig):  # noqa: ANN201 - FastAPI is imported lazily
+def create_app(config: ServeConfig):
     """The FastAPI application for ``config`` (see :mod:`gridsite.web.app`)."""
     from gridsite.web.app import create_app as _create
 

@@ -131,8 +131,12 @@ def execute_sweep(data_dir: str, run_id: str) -> dict[str, Any]:
         write_state(job, {"status": "running", "started": started, "points": done["n"], "total": done["total"]})
 
     try:
-        sw = gridsite.run_sweep(job / "sweep.yaml", out, workers=0, run_dirs=True, on_start=on_start,
-                                on_point=on_point)
+        from optimizer.studies.sweep import run_sweep
+        from rendering.store import RunFolderStore
+
+        # each point's run folder with its siting maps, so the policy explorer shows them without drawing
+        sw = run_sweep(gridsite.load_sweep(job / "sweep.yaml"), out, store=RunFolderStore(maps=True), workers=0,
+                       run_dirs=True, on_start=on_start, on_point=on_point)
         n = len(sw.table)
         return {"status": "done", "message": f"{n} points solved", "headline": {"points": n}}
     except Exception as exc:

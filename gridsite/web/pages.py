@@ -165,7 +165,10 @@ def add_routes(app: FastAPI, server: Server, templates: Jinja2Templates) -> None
             c = compare_runs(server.folder(a), server.folder(b))
         except ScenarioError as exc:
             raise HTTPException(422, str(exc).replace(str(server.config.runs_dir), "runs")) from None
-        return HTMLResponse(render_html(c))
+        html = render_html(c)
+        for root in {str(server.config.runs_dir.resolve()), str(server.config.runs_dir)}:  # no server paths shown
+            html = html.replace(root + "/", "run ")
+        return HTMLResponse(html)
 
     @app.get("/explore/{run_id}", response_class=HTMLResponse)
     def explore_page(request: Request, run_id: str):
