@@ -220,12 +220,11 @@ def test_killed_worker_fails_the_run(tmp_path):
 
 def test_sweep_lifecycle_and_explorer_data(client, done_run):
     """A sweep whose base is a stored run: queued → done, its points with cost, emissions and map for the
-    explorer; a higher carbon price cannot lower the total cost (it only adds a cost)."""
+    explorer; a stricter green quota costs more and emits less (market-based)."""
     sweep = {
-        "name": "carbon <price>",
+        "name": "quota <sweep>",
         "base": done_run["id"],
-        "parameters": {"policy.carbon_price": [0, 500]},
-        "fixed": {"time.mode": "annual"},
+        "parameters": {"policy.green_share.min": [0.3, 0.95]},
     }
     r = client.post("/api/sweeps", content=yaml.safe_dump(sweep), headers=YAML)
     assert r.status_code == 202 and r.json()["points"] == 2
@@ -233,15 +232,15 @@ def test_sweep_lifecycle_and_explorer_data(client, done_run):
     assert d["status"] == "done", d["message"]
     assert d["kind"] == "sweep"
     data = client.get(f"/api/sweeps/{d['id']}/points").json()
-    assert [p["name"] for p in data["parameters"]] == ["policy.carbon_price"]
-    assert data["parameters"][0]["values"] == ["0", "500"]
-    by_price = {p["key"][0]: p for p in data["points"]}
-    assert by_price["500"]["total_cost"] >= by_price["0"]["total_cost"] - 1e-6
+    assert [p["name"] for p in data["parameters"]] == ["policy.green_share.min"]
+    assert data["parameters"][0]["values"] == ["0.3", "0.95"]
+    lo, hi = ({p["key"][0]: p for p in data["points"]}[k] for k in ("0.3", "0.95"))
+    assert hi["total_cost"] > lo["total_cost"] and hi["emissions"] < lo["emissions"]
     for p in data["points"]:
-        assert p["status"] == "optimal" and p["emissions"] >= 0 and p["total_cost"] > 0
+        assert p["status"] == "optimal"
         assert client.get(p["map"]).status_code == 200
     page = client.get(f"/explore/{d['id']}").text
-    assert 'type="range"' in page and "carbon &lt;price&gt;" in page
+    assert 'type="range"' in page and "quota &lt;sweep&gt;" in page
     assert client.get(f"/explore/{done_run['id']}").status_code == 404  # a single run has no explorer
 
 

@@ -224,6 +224,12 @@ def form_of(text: str) -> list[dict[str, Any]]:
 
 
 def add_edit_route(app: FastAPI) -> None:
+    @app.post("/api/form")
+    async def api_form(request: Request) -> Response:
+        """The editor form's fields read from a scenario's YAML (body)."""
+        return Response(json.dumps(form_of((await request.body()).decode("utf-8", "replace")), default=str),
+                        media_type="application/json")
+
     @app.post("/api/edit")
     async def api_edit(request: Request) -> Response:
         """Set form fields in a scenario's YAML: ``{"yaml": TEXT, "set": {dotted path: value}}`` → ``{"yaml"}``."""
