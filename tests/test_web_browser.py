@@ -25,7 +25,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="headless Chromium not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no headless Chromium (apt-get install chromium)"),
 ]
 
 

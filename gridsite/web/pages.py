@@ -143,9 +143,11 @@ def add_routes(app: FastAPI, server: Server, templates: Jinja2Templates) -> None
         if run is not None and (data := server.scenario_of(run)) is not None:
             text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
         elif shipped:
-            name = start if start in shipped else next(iter(shipped))
+            first = DEFAULT_SCENARIO if DEFAULT_SCENARIO in shipped else next(iter(shipped))
+            name = start if start in shipped else first
             text = shipped[name].read_text(encoding="utf-8")
-        return page(request, "editor.html", shipped=list(shipped), start=start or "", text=text, form=form_of(text))
+        return page(request, "editor.html", shipped=list(shipped), start=start or DEFAULT_SCENARIO, text=text,
+                    form=form_of(text))
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(request: Request, run_id: str):
@@ -182,6 +184,9 @@ def add_routes(app: FastAPI, server: Server, templates: Jinja2Templates) -> None
         server.row(run_id)
         return Response(json.dumps(sweep_points(server, run_id)), media_type="application/json")
 
+
+DEFAULT_SCENARIO = "china_hubs_2025.yaml"
+"""The scenario the editor starts from."""
 
 #: the editor's form: (dotted scenario path, label, input kind)
 FORM_FIELDS = [
