@@ -45,7 +45,7 @@ def data(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(data):
-    with TestClient(create_app(ServeConfig(data=data, workers=0).check())) as c:
+    with TestClient(base_url="http://localhost", app=create_app(ServeConfig(data=data, workers=0).check())) as c:
         yield c
 
 
@@ -137,9 +137,22 @@ def test_no_server_side_paths(client, tmp_path):
     assert "base" in p
 
 
+def test_other_sites_cannot_use_the_app(client, data):
+    """Without a token the app answers only to a loopback Host (DNS rebinding) and takes POST bodies only as
+    YAML or JSON (a cross-site HTML form cannot send those without the browser asking the app first)."""
+    before = len(list((data / "jobs").iterdir()))
+    r = client.post("/api/runs", content=yaml.safe_dump(scenario_dict()), headers={"content-type": "text/plain"})
+    assert r.status_code == 415
+    r = client.post("/api/runs", data={"name": "x"})  # application/x-www-form-urlencoded
+    assert r.status_code == 415
+    assert client.get("/api/runs", headers={"host": "evil.example:8000"}).status_code == 421
+    assert client.get("/api/runs", headers={"host": "127.0.0.1:8000"}).status_code == 200
+    assert len(list((data / "jobs").iterdir())) == before
+
+
 def test_upload_and_queue_limits(data):
     cfg = ServeConfig(data=data / "limits", workers=0, max_upload_bytes=2000, max_queued=0).check()
-    with TestClient(create_app(cfg)) as c:
+    with TestClient(base_url="http://localhost", app=create_app(cfg)) as c:
         r = c.post("/api/runs", content=b"name: x\n" + b"#" * 3000, headers=YAML)
         assert r.status_code == 413
         r = c.post("/api/runs", json=scenario_dict())
@@ -153,7 +166,7 @@ def test_token(tmp_path, monkeypatch):
     monkeypatch.setenv("GRIDSITE_TOKEN", "s3cret-token-0123456789")
     cfg = ServeConfig(data=tmp_path, host="0.0.0.0", workers=0).check()
     assert cfg.token == "s3cret-token-0123456789"
-    with TestClient(create_app(cfg)) as c:
+    with TestClient(base_url="http://localhost", app=create_app(cfg)) as c:
         assert c.get("/api/runs").status_code == 401
         assert c.get("/").status_code == 401
         assert c.get("/api/runs", headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -174,7 +187,7 @@ def test_restart_keeps_runs_fails_interrupted_requeues_queued(data, done_run, cl
         (jobs / rid / "scenario.yaml").write_text(sc)
         index.add(RunRow(id=rid, name=name, region_set="china", status="queued"))
     write_state(jobs / "aaaaaaaaaaa1", {"status": "running", "started": time.time() - 5})
-    with TestClient(create_app(ServeConfig(data=data, workers=0).check())) as c2:
+    with TestClient(base_url="http://localhost", app=create_app(ServeConfig(data=data, workers=0).check())) as c2:
         kept = c2.get(f"/api/runs/{done_run['id']}").json()
         assert kept["status"] == "done" and kept["summary"]["total_cost"] == done_run["summary"]["total_cost"]
         interrupted = c2.get("/api/runs/aaaaaaaaaaa1").json()
@@ -206,7 +219,7 @@ def test_infeasible_run_fails_with_the_policy_explanation(client):
 @pytest.mark.slow
 def test_killed_worker_fails_the_run(tmp_path):
     """A worker process killed mid-job (kill -9, out of memory): the run fails with the reason, no retry."""
-    with TestClient(create_app(ServeConfig(data=tmp_path, workers=1).check())) as c:
+    with TestClient(base_url="http://localhost", app=create_app(ServeConfig(data=tmp_path, workers=1).check())) as c:
         rid = c.post("/api/runs", json=scenario_dict(name="doomed")).json()["id"]
         wait(c, rid, until=("running",), timeout=120)
         queue = c.app.state.server.queue  # type: ignore[attr-defined]

@@ -31,6 +31,8 @@ from gridsite.web.store import STATUSES, RunIndex, RunRow
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TOKEN_COOKIE = "gridsite_token"
+POST_TYPES = ("application/x-yaml", "application/yaml", "text/yaml", "application/json")
+"""Content types accepted on POST (a cross-site form cannot send them without the browser asking first)."""
 INTERRUPTED = "interrupted: the server stopped while this run was executing; submit it again"
 
 
@@ -155,9 +157,18 @@ def create_app(config: ServeConfig) -> FastAPI:
     app.state.server = server
     templates = Jinja2Templates(directory=str(TEMPLATES))  # autoescape on for .html
 
+    loopback_names = {"localhost", "127.0.0.1", "::1"}
+
     @app.middleware("http")
     async def guard(request: Request, call_next):
         token = config.token
+        host = request.url.hostname or ""
+        if not token and host not in loopback_names:  # DNS rebinding: a page of another site resolved to 127.0.0.1
+            return JSONResponse({"error": f"unexpected Host {host!r}: open the app as http://localhost:PORT/"}, 421)
+        if request.method == "POST":  # no plain HTML-form posts from other sites (CSRF): scripts name the type
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype not in POST_TYPES:
+                return JSONResponse({"error": f"Content-Type must be one of {', '.join(POST_TYPES)}"}, 415)
         set_cookie = False
         if token:
             given = (
