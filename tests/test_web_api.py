@@ -83,11 +83,12 @@ def test_run_page_and_downloads(client, done_run):
     assert f'src="/runs/{rid}/files/siting_map.html"' in page
     for section in ('id="placement"', 'id="green"', 'id="costs"', 'id="headroom"', 'id="kpis"'):
         assert section in page
-    for f in ("results.gpkg", "results.xlsx", "report.html", "summary.json", "assignments.csv"):
+    for f in ("results.gpkg", "results.xlsx", "report.html", "summary.json", "assignments.csv", "siting_map.pdf"):
         assert f'/runs/{rid}/files/{f}"' in page
         r = client.get(f"/runs/{rid}/files/{f}")
         assert r.status_code == 200 and len(r.content) > 100, f
     assert client.get(f"/runs/{rid}/files/results.gpkg").content[:15] == b"SQLite format 3"
+    assert client.get(f"/runs/{rid}/files/siting_map.pdf").content[:5] == b"%PDF-"
     runs = client.get("/").text
     assert "&lt;b&gt;tiny&lt;/b&gt;" in runs and "<b>tiny</b>" not in runs
 

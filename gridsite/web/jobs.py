@@ -89,6 +89,7 @@ def execute_run(data_dir: str, run_id: str) -> dict[str, Any]:
         res = gridsite.solve(sc, file="scenario.yaml", region_set=rs, log_file=log, monitor=monitor)
         write_run(res, out, rs, scenario_path=str(job / "scenario.yaml"), log_src=str(log))
         gridsite.write_report(out, region_set=rs)
+        gridsite.static_map(out, out / "siting_map.pdf", region_set=rs)  # for print and briefings
         s = res.summary()
         note = "" if s.get("status") == "optimal" else f" ({s.get('status')})"
         return {"status": "done", "message": f"solved{note}", "headline": _headline(s)}
