@@ -18,7 +18,7 @@ import sys
 try:
     import typer
 
-    from gridsite.cli import data, render, solve, studies
+    from gridsite.cli import data, render, serve, solve, studies
 except KeyboardInterrupt:  # Ctrl-C during start-up: one line, exit 130, no traceback
     from gridsite.errors import exit_if_interrupted_at_start
 
@@ -42,6 +42,7 @@ app.command()(studies.pareto)
 app.command()(studies.sweep)
 app.command()(render.report)
 app.command()(render.compare)
+app.command()(serve.serve)
 
 
 def main() -> None:
