@@ -33,6 +33,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rendering.report.i18n import language
 from rendering.report.page import REPORT_NAME
 from rendering.report.run import _load_region_set, _run_page, gap_table
 from rendering.report.studies import _pareto_page, _sweep_page
@@ -69,19 +70,21 @@ def build_report(path: str | Path, *, region_set: Any = None, lang: str = "en") 
     """The report of a run, sweep or Pareto folder as one HTML page (see the module docstring).
 
     ``region_set`` is used for the maps of a run (default: the one its ``summary.json`` names); ``lang`` ("en" or
-    "zh") is the language of the map labels. Raises ``FileNotFoundError`` when ``path`` is none of these folders.
+    "zh") is the language of the whole page: headings, table headers, units, key figures, notes and map labels
+    (:mod:`rendering.report.i18n`). Raises ``FileNotFoundError`` when ``path`` is none of these folders.
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
     folder = Path(path)
     kind = detect_kind(folder)
-    if kind == "pareto":
-        page = _pareto_page(folder, lang)
-    elif kind == "sweep":
-        page = _sweep_page(folder, lang)
-    else:
-        page = _run_page(folder, region_set, lang)
-    return page.render()
+    with language(lang):
+        if kind == "pareto":
+            page = _pareto_page(folder, lang)
+        elif kind == "sweep":
+            page = _sweep_page(folder, lang)
+        else:
+            page = _run_page(folder, region_set, lang)
+        return page.render()
 
 
 def _point_dirs(folder: Path, kind: str) -> list[Path]:
