@@ -39,12 +39,28 @@ from rendering.report.run import _load_region_set, _run_page, gap_table
 from rendering.report.studies import _pareto_page, _sweep_page
 from rendering.runformat import SUMMARY, atomic_write, read_json
 
-__all__ = ["REPORT_NAME", "build_report", "detect_kind", "gap_table", "write_report"]
+__all__ = ["REPORT_NAME", "build_report", "detect_kind", "gap_table", "report_warnings", "write_report"]
 
 
 # --------------------------------------------------------------------------------------------------------------
 # Entry points
 # --------------------------------------------------------------------------------------------------------------
+
+
+def report_warnings(lang: str) -> list[str]:
+    """What the reader should know before a report in ``lang`` is written, as plain sentences (the command line
+    prints each as one ``warning:`` line): for Chinese, that no installed font covers Chinese characters."""
+    if lang != "zh":
+        return []
+    from rendering.maps import cjk_font
+
+    if cjk_font() is not None:
+        return []
+    return [
+        "--lang zh: no installed font covers Chinese characters, so the PDF and the static map cannot show them "
+        "(the static map is drawn with English labels; the HTML report shows Chinese wherever the reader's browser "
+        "has such a font); install one, e.g. Debian/Ubuntu: apt-get install fonts-noto-cjk"
+    ]
 
 
 def detect_kind(path: str | Path) -> str:

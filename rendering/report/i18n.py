@@ -146,8 +146,8 @@ ZH: dict[str, str] = {
     "Click legend entries to show or hide layers, use the drop-down to colour the regions by another quantity, "
     "hover for numbers; scroll to zoom.": "点击图例显示或隐藏图层，用下拉菜单切换区域着色指标，"
     "鼠标悬停查看数值，滚轮缩放。",
-    "Interactive map: <a href=\"siting_map.html\">siting_map.html</a> (next to this report).": "交互式地图："
-    "<a href=\"siting_map.html\">siting_map.html</a>（与本报告同一文件夹）。",
+    'Interactive map: <a href="siting_map.html">siting_map.html</a> (next to this report).': "交互式地图："
+    '<a href="siting_map.html">siting_map.html</a>（与本报告同一文件夹）。',
     "no map: the region set is unknown and the run folder holds no siting_map.png": "无地图：区域集未知，且运行文件夹中"
     "没有 siting_map.png",
     # placement
@@ -339,7 +339,6 @@ ZH: dict[str, str] = {
     "Green-power quota (min share)": "绿电配额（最低占比）",
     "Carbon price ({cur}/t CO₂)": "碳价（{cur}/吨 CO₂）",
     "Carbon cap (t CO₂/yr)": "碳排放上限（吨 CO₂/年）",
-    "Cross-region certificate trading (on/off)": "跨区域绿证交易（开/关）",
     "Certificate price ({cur}/MWh)": "绿证价格（{cur}/MWh）",
     "Max certificate share of a quota ": "绿证占配额上限",
     "Matching period ": "匹配周期",

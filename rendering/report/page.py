@@ -76,6 +76,7 @@ pre { background: var(--bg); padding: 8px; overflow-x: auto; font-size: 12px; }
 ul.diag li { margin-bottom: 4px; }
 footer { color: var(--muted); font-size: 12px; padding: 12px 28px; border-top: 1px solid var(--line); }
 .print-only { display: none; }
+section.brief { display: none; margin: 0; }
 """
 
 #: Print and PDF: A4 landscape; tables wrap to the page width in a smaller font; navigation, plotly toolbars and
@@ -106,10 +107,9 @@ _PRINT_CSS = """
   .card { min-width: 120px; padding: 4px 8px; } .card .v { font-size: 15px; }
   section.brief { display: block; height: 183mm; overflow: hidden; break-after: page; page-break-after: always; }
 }
-section.brief { display: none; margin: 0; }
 .brief h1 { font-size: 19px; margin: 0 0 2px; }
 .brief .sub { color: var(--muted); margin-bottom: 4px; }
-.brief .cols { display: grid; grid-template-columns: 56% 44%; gap: 0 14px; }
+.brief .cols { display: grid; grid-template-columns: minmax(0, 56fr) minmax(0, 44fr); gap: 0 14px; }
 .brief img { width: 100%; max-height: 150mm; object-fit: contain; border: 1px solid var(--line); }
 .brief h3 { margin: 6px 0 2px; font-size: 12px; }
 .brief table { font-size: 9px; margin: 2px 0; }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -289,7 +290,9 @@ def _maps_section(
         caption = T("Static siting map (siting_map.png of the run; redraw with <code>gridsite map DIR</code>).")
     elif region_set is not None:
         with tempfile.TemporaryDirectory() as td:
-            data = maps.static_map(region_set, tables, summary, Path(td) / "map.png", lang=lang).read_bytes()
+            with warnings.catch_warnings():  # a missing CJK font is reported once, by report_warnings
+                warnings.filterwarnings("ignore", message=".*font covering Chinese.*", category=UserWarning)
+                data = maps.static_map(region_set, tables, summary, Path(td) / "map.png", lang=lang).read_bytes()
         caption = T("Static siting map, drawn from the run's tables.")
     else:
         caption = ""
