@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rendering.report.i18n import T
+from rendering.report.i18n import T, current
 from rendering.report.page import (
     _SOLVED,
     REPORT_NAME,
@@ -282,13 +282,14 @@ def _sweep_page(folder: Path, lang: str) -> _Page:
         if len(df) and col not in df:
             df[col] = None
     name = meta.get("name") or folder.name
-    page = _Page(f"{name} — gridsite sweep report", lang)
+    page = _Page(f"{name} — {T('gridsite sweep report')}", lang)
+    page.running_head = str(name)
     params = _sweep_params(df, meta) if len(df) else []
     cur = _currency_of(df["cost_unit"].dropna().iloc[0] if "cost_unit" in df and df["cost_unit"].notna().any() else "")
     page.header = (
-        f'<h1>{_e(name)} <span class="badge ok">sweep</span></h1>'
-        f'<div class="sub">gridsite sweep report · {len(df)} point(s) · '
-        f"{_e(_status_counts(df['status']) if len(df) else '')} · folder {_e(folder.name)}</div>"
+        f'<h1>{_e(name)} <span class="badge ok">{T("sweep")}</span></h1>'
+        f'<div class="sub">{T("gridsite sweep report")} · {_e(T("{n} point(s)", n=len(df)))} · '
+        f"{_e(_status_counts(df['status']) if len(df) else '')} · {_e(T('folder {x}', x=folder.name))}</div>"
     )
     details = [
         (T("Description"), _e(meta.get("description") or "–")),
@@ -316,10 +317,14 @@ def _sweep_page(folder: Path, lang: str) -> _Page:
             charts.append(_parameter_chart(page, df, p, params, cur, unit))
         missing = df.loc[~ok, "status"]
         if len(missing):
-            charts.append(
-                f'<p class="note">{len(missing)} point(s) without a solution ({_e(_status_counts(missing))}) are not '
-                "plotted; see the table.</p>"
-            )
+            if current() == "zh":
+                text = _e(T("UNPLOTTED_NOTE", n=len(missing), x=_status_counts(missing)))
+            else:
+                text = (
+                    f"{len(missing)} point(s) without a solution ({_e(_status_counts(missing))}) are not plotted; "
+                    "see the table."
+                )
+            charts.append(f'<p class="note">{text}</p>')
     page.add("charts", T("Cost and emissions by parameter"), "\n".join(charts))
     cost_cols = [c for c in df.columns if c.startswith("cost.")]
     if ok.any() and cost_cols:
@@ -332,7 +337,7 @@ def _sweep_page(folder: Path, lang: str) -> _Page:
         ]
         page.add(
             "breakdown",
-            "Cost breakdown by point",
+            T("Cost breakdown by point"),
             _breakdown_chart(page, labels, rows, cur, _e(T("Annual cost by term, million {cur}/yr", cur=cur))),
         )
     page.add("points", T("Points"), _sweep_points_table(folder, df, params, cur, unit))
@@ -403,11 +408,12 @@ def _pareto_page(folder: Path, lang: str) -> _Page:
     name = meta.get("name") or folder.name
     acct = str(meta.get("carbon_accounting") or "location_based")
     cur = _currency_of(meta.get("cost_unit"))
-    page = _Page(f"{name} — gridsite Pareto report", lang)
+    page = _Page(f"{name} — {T('gridsite Pareto report')}", lang)
+    page.running_head = str(name)
     page.header = (
-        f'<h1>{_e(name)} <span class="badge ok">cost–carbon frontier</span></h1>'
-        f'<div class="sub">gridsite Pareto report · {len(df)} point(s) · {_e(_status_counts(df["status"]))} · '
-        f"folder {_e(folder.name)}</div>"
+        f'<h1>{_e(name)} <span class="badge ok">{T("cost–carbon frontier")}</span></h1>'
+        f'<div class="sub">{T("gridsite Pareto report")} · {_e(T("{n} point(s)", n=len(df)))} · '
+        f"{_e(_status_counts(df['status']))} · {_e(T('folder {x}', x=folder.name))}</div>"
     )
     details = [
         (T("Scenario"), _e(meta.get("scenario") or "–")),
@@ -463,13 +469,14 @@ def _pareto_page(folder: Path, lang: str) -> _Page:
             )
         )
         body.append(page.figure(fig, height=460))
-        body.append(
-            '<p class="note">Each point minimises cost under a carbon cap (ε-constraint); p00 is the minimum-carbon '
-            "anchor, the last point the minimum-cost one. The abatement cost in the table is what each point costs "
-            "more than its neighbour with the next higher emissions, per tonne of CO₂ it avoids.</p>"
+        note = (
+            "Each point minimises cost under a carbon cap (ε-constraint); p00 is the minimum-carbon anchor, the last "
+            "point the minimum-cost one. The abatement cost in the table is what each point costs more than its "
+            "neighbour with the next higher emissions, per tonne of CO₂ it avoids."
         )
+        body.append(f'<p class="note">{_e(T("PARETO_NOTE") if current() == "zh" else note)}</p>')
     else:
-        body.append('<p class="note">No point of the frontier was solved; see the table.</p>')
+        body.append(f'<p class="note">{T("No point of the frontier was solved; see the table.")}</p>')
     page.add("frontier", T("Cost–carbon frontier"), "\n".join(body))
 
     # cost breakdown of each point, from its run folder
@@ -484,7 +491,7 @@ def _pareto_page(folder: Path, lang: str) -> _Page:
     if rows:
         page.add(
             "breakdown",
-            "Cost breakdown along the frontier",
+            T("Cost breakdown along the frontier"),
             _breakdown_chart(page, labels, rows, cur, _e(T("Annual cost by term, million {cur}/yr", cur=cur))),
         )
     t = df.copy()
