@@ -24,8 +24,17 @@ is inline, plotly.js is inlined once for all charts and the interactive map (wit
 stub as :func:`rendering.maps.interactive_map`), the static map is a base64 ``data:`` image. All text from the
 files is HTML-escaped; the file is written atomically.
 
-Modules: :mod:`~rendering.report.page` (formatting, tables, the page), :mod:`~rendering.report.run` (a run
-folder) and :mod:`~rendering.report.studies` (sweeps and Pareto frontiers); this package holds the entry points.
+Printed (from a browser, or by ``gridsite report DIR --pdf FILE`` through :mod:`~rendering.report.pdf`), the
+page uses its print styles: A4 landscape, tables wrapped to the page width, no navigation or plotly toolbars,
+charts and maps never split, the run name, date and page numbers in the page margins; a run's first printed page
+is the one-page brief (:mod:`~rendering.report.brief`). ``lang="zh"`` writes every heading, header, unit, key
+figure and note in Chinese (:mod:`~rendering.report.i18n`); :func:`report_warnings` says when no installed font
+covers Chinese.
+
+Modules: :mod:`~rendering.report.page` (formatting, tables, the page and its print styles),
+:mod:`~rendering.report.run` (a run folder), :mod:`~rendering.report.brief` (its one-page brief),
+:mod:`~rendering.report.studies` (sweeps and Pareto frontiers), :mod:`~rendering.report.i18n` (the report's
+language) and :mod:`~rendering.report.pdf` (printing); this package holds the entry points.
 """
 
 from __future__ import annotations
@@ -119,7 +128,8 @@ def write_report(
     """Write the report of a run, sweep or Pareto folder (default file: ``DIR/report.html``) atomically.
 
     With ``points=True`` a sweep's ``runs/<id>/`` and a Pareto folder's ``points/pNN/`` run folders get their own
-    ``report.html`` first, and the table of points links to them.
+    ``report.html`` first, and the table of points links to them (the point's name to its report, "map" to the
+    report's maps section); ``gridsite report`` does so unless ``--no-points``.
     """
     folder = Path(path)
     kind = detect_kind(folder)
