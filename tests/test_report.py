@@ -342,7 +342,7 @@ def test_sweep_report_charts_each_parameter_grouped_by_the_others(tmp_path):
     ]
     # by trading: one line per quota value, on a category axis in the sweep's order of labels
     assert sorted({t["name"] for t in by_trading["data"]}) == [
-        f"Green-power quota (min share) = {q}" for q in ("0.6", "0.8", "1")
+        f"Green-power quota (min share) = {q} %" for q in ("100", "60", "80")
     ]
     assert by_trading["layout"]["xaxis"]["categoryarray"] == ["on", "off"]
     assert "1 point(s) without a solution (1 infeasible) are not plotted" in charts
@@ -350,11 +350,11 @@ def test_sweep_report_charts_each_parameter_grouped_by_the_others(tmp_path):
     for i in range(6):
         assert f"p{i:03d}-abc{i}" in points
     assert "green quota at guian short by 120 GWh" in points
-    assert re.search(r'<tr class="bad"><td>p005-abc5</td><td>1</td><td>off</td><td>infeasible</td>', points)
+    assert re.search(r'<tr class="bad"><td>p005-abc5</td><td>100 %</td><td>off</td><td>infeasible</td>', points)
     assert "1,567.0" in points  # quota 0.6 without trading: 1500 + 60 + 7
     (breakdown,) = figures(section(page, "breakdown"))
     assert [t["name"] for t in breakdown["data"]] == ["site build", "grid energy"]  # storage: zero everywhere
-    assert breakdown["data"][0]["x"][0] == "0: 0.6, on" and len(breakdown["data"][0]["x"]) == 5
+    assert breakdown["data"][0]["x"][0] == "0: 60 %, on" and len(breakdown["data"][0]["x"]) == 5
     assert "<h1>quota-x-trading " in page and "5 optimal, 1 infeasible" in section(page, "overview")
 
 

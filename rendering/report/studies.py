@@ -112,12 +112,20 @@ def _sweep_params(df: pd.DataFrame, meta: Mapping[str, Any]) -> list[str]:
     return []
 
 
+#: Parameters that are shares (0–1), shown as percentages.
+SHARE_PARAMETERS = ("policy.green_share.min", "policy.certificates.max_share", "grid.corridor_spare_share")
+
+
 def _display(df: pd.DataFrame, p: str) -> list[str]:
-    """Each point's value of parameter ``p`` as text (its label where the sweep gave one)."""
+    """Each point's value of parameter ``p`` as text: its label where the sweep gave one, a share as a percentage
+    (``0.8`` → ``80 %``), any other value as it is."""
     labels = df[f"label:{p}"] if f"label:{p}" in df else pd.Series([None] * len(df), index=df.index)
-    return [
-        str(lab) if not _missing(lab) and str(lab) != "" else _value(v) for v, lab in zip(df[p], labels, strict=True)
-    ]
+
+    def text(v: Any) -> str:
+        x = _f(v)
+        return f"{x * 100:g} %" if p in SHARE_PARAMETERS and x is not None else _value(v)
+
+    return [str(lab) if not _missing(lab) and str(lab) != "" else text(v) for v, lab in zip(df[p], labels, strict=True)]
 
 
 def _is_numeric(s: pd.Series) -> bool:
