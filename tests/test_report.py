@@ -320,16 +320,19 @@ def test_sweep_report_charts_each_parameter_grouped_by_the_others(tmp_path):
     charts = section(page, "charts")
     by_quota, by_trading = figures(charts)
     # by quota: one line per trading value, in each of the three panels (cost, location-, market-based)
+    # legends and axes name the parameters in words, not by their scenario paths
     assert sorted({t["name"] for t in by_quota["data"]}) == [
-        "certificates.cross_region=off",
-        "certificates.cross_region=on",
+        "Cross-region certificate trading = off",
+        "Cross-region certificate trading = on",
     ]
+    assert by_quota["layout"]["xaxis"]["title"]["text"] == "Green-power quota (min share)"
+    assert "policy.green_share.min" not in json.dumps([t["name"] for t in by_quota["data"] + by_trading["data"]])
     assert len(by_quota["data"]) == 6
-    on_cost = next(t for t in by_quota["data"] if t["name"].endswith("=on") and t["xaxis"] == "x")
+    on_cost = next(t for t in by_quota["data"] if t["name"].endswith("= on") and t["xaxis"] == "x")
     assert on_cost["x"] == [0.6, 0.8, 1.0] and on_cost["y"] == pytest.approx([1560.0, 1580.0, 1600.0])
-    off_cost = next(t for t in by_quota["data"] if t["name"].endswith("=off") and t["xaxis"] == "x")
+    off_cost = next(t for t in by_quota["data"] if t["name"].endswith("= off") and t["xaxis"] == "x")
     assert off_cost["x"] == [0.6, 0.8]  # the infeasible point is left out
-    on_market = next(t for t in by_quota["data"] if t["name"].endswith("=on") and t["xaxis"] == "x3")
+    on_market = next(t for t in by_quota["data"] if t["name"].endswith("= on") and t["xaxis"] == "x3")
     assert on_market["y"] == pytest.approx([241.0, 121.0, 1.0])  # kt CO2
     titles = [a["text"] for a in by_quota["layout"]["annotations"]]
     assert titles == [
@@ -338,18 +341,20 @@ def test_sweep_report_charts_each_parameter_grouped_by_the_others(tmp_path):
         "emissions market-based, kt CO₂/yr",
     ]
     # by trading: one line per quota value, on a category axis in the sweep's order of labels
-    assert sorted({t["name"] for t in by_trading["data"]}) == [f"green_share.min={q}" for q in ("0.6", "0.8", "1")]
+    assert sorted({t["name"] for t in by_trading["data"]}) == [
+        f"Green-power quota (min share) = {q} %" for q in ("100", "60", "80")
+    ]
     assert by_trading["layout"]["xaxis"]["categoryarray"] == ["on", "off"]
     assert "1 point(s) without a solution (1 infeasible) are not plotted" in charts
     points = section(page, "points")
     for i in range(6):
         assert f"p{i:03d}-abc{i}" in points
     assert "green quota at guian short by 120 GWh" in points
-    assert re.search(r'<tr class="bad"><td>p005-abc5</td><td>1</td><td>off</td><td>infeasible</td>', points)
+    assert re.search(r'<tr class="bad"><td>p005-abc5</td><td>100 %</td><td>off</td><td>infeasible</td>', points)
     assert "1,567.0" in points  # quota 0.6 without trading: 1500 + 60 + 7
     (breakdown,) = figures(section(page, "breakdown"))
     assert [t["name"] for t in breakdown["data"]] == ["site build", "grid energy"]  # storage: zero everywhere
-    assert breakdown["data"][0]["x"][0] == "0: 0.6, on" and len(breakdown["data"][0]["x"]) == 5
+    assert breakdown["data"][0]["x"][0] == "0: 60 %, on" and len(breakdown["data"][0]["x"]) == 5
     assert "<h1>quota-x-trading " in page and "5 optimal, 1 infeasible" in section(page, "overview")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gridsite.cli import options
-from gridsite.cli.console import out
+from gridsite.cli.console import err, out
 from gridsite.cli.guard import guarded
 from gridsite.errors import ScenarioError
 
@@ -71,15 +71,29 @@ def map_cmd(
 def report(
     run_dir: Annotated[Path, typer.Argument(help="Folder of a finished solve, sweep or Pareto run")],
     out_file: Annotated[Path | None, options.out("HTML file (default: DIR/report.html)")] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(
+            "--pdf",
+            help="Also print the report to this PDF file (A4 landscape, a one-page brief first) with headless "
+            "Chromium; exit 2 when no Chromium is found",
+        ),
+    ] = None,
     points: Annotated[
-        bool, typer.Option("--points", help="Sweep/Pareto: also write a report in every point's run folder")
+        bool,
+        typer.Option(
+            "--points/--no-points",
+            help="Sweep/Pareto: also write a report in every point's run folder (linked from the points table)",
+        ),
+    ] = True,
+    lang: Annotated[str, options.lang("Language of the whole report and its maps: en | zh")] = "en",
+    force: Annotated[
+        bool, options.force("Replace the --out or --pdf file even if it is not a report gridsite wrote")
     ] = False,
-    lang: Annotated[str, options.lang("Map labels: en | zh")] = "en",
-    force: Annotated[bool, options.force("Replace the --out file even if it is not a report gridsite wrote")] = False,
 ) -> None:
     """Write a self-contained report.html: maps, costs, emissions, green shares, regional gaps (sweep/Pareto:
-    frontier and parameter charts)."""
-    from rendering.report import write_report
+    frontier and parameter charts, points linked to their own reports); with --pdf also a printed PDF."""
+    from rendering.report import report_warnings, write_report
 
     def _run():
         options.check_lang(lang)
@@ -88,11 +102,25 @@ def report(
         check_run_folder(run_dir)
         target = out_file if out_file is not None else run_dir / "report.html"
         check_out_file(target, "report --out", force=force, signature=REPORT_SIGNATURE)
+        if pdf is not None:
+            from rendering.report.pdf import PDF_SIGNATURE, find_chromium
+
+            check_out_file(pdf, "report --pdf", suffixes=(".pdf",), force=force, signature=PDF_SIGNATURE)
+            if find_chromium() is None:
+                from rendering.report.pdf import print_pdf
+
+                print_pdf(target, pdf)  # raises the clear "no Chromium" error before anything is written
+        for line in report_warnings(lang):
+            err.print(f"warning: {line}")
         try:
             p = write_report(run_dir, out_file, lang=lang, points=points)
         except FileNotFoundError as exc:
             raise ScenarioError(str(run_dir), [("", str(exc))]) from None
         out.print(f"wrote {p}")
+        if pdf is not None:
+            from rendering.report.pdf import print_pdf
+
+            out.print(f"wrote {print_pdf(p, pdf)}")
         return 0
 
     guarded(_run, lock=run_dir if run_dir.is_dir() else None)

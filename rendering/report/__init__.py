@@ -24,8 +24,17 @@ is inline, plotly.js is inlined once for all charts and the interactive map (wit
 stub as :func:`rendering.maps.interactive_map`), the static map is a base64 ``data:`` image. All text from the
 files is HTML-escaped; the file is written atomically.
 
-Modules: :mod:`~rendering.report.page` (formatting, tables, the page), :mod:`~rendering.report.run` (a run
-folder) and :mod:`~rendering.report.studies` (sweeps and Pareto frontiers); this package holds the entry points.
+Printed (from a browser, or by ``gridsite report DIR --pdf FILE`` through :mod:`~rendering.report.pdf`), the
+page uses its print styles: A4 landscape, tables wrapped to the page width, no navigation or plotly toolbars,
+charts and maps never split, the run name, date and page numbers in the page margins; a run's first printed page
+is the one-page brief (:mod:`~rendering.report.brief`). ``lang="zh"`` writes every heading, header, unit, key
+figure and note in Chinese (:mod:`~rendering.report.i18n`); :func:`report_warnings` says when no installed font
+covers Chinese.
+
+Modules: :mod:`~rendering.report.page` (formatting, tables, the page and its print styles),
+:mod:`~rendering.report.run` (a run folder), :mod:`~rendering.report.brief` (its one-page brief),
+:mod:`~rendering.report.studies` (sweeps and Pareto frontiers), :mod:`~rendering.report.i18n` (the report's
+language) and :mod:`~rendering.report.pdf` (printing); this package holds the entry points.
 """
 
 from __future__ import annotations
@@ -33,17 +42,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rendering.report.i18n import language
 from rendering.report.page import REPORT_NAME
 from rendering.report.run import _load_region_set, _run_page, gap_table
 from rendering.report.studies import _pareto_page, _sweep_page
 from rendering.runformat import SUMMARY, atomic_write, read_json
 
-__all__ = ["REPORT_NAME", "build_report", "detect_kind", "gap_table", "write_report"]
+__all__ = ["REPORT_NAME", "build_report", "detect_kind", "gap_table", "report_warnings", "write_report"]
 
 
 # --------------------------------------------------------------------------------------------------------------
 # Entry points
 # --------------------------------------------------------------------------------------------------------------
+
+
+def report_warnings(lang: str) -> list[str]:
+    """What the reader should know before a report in ``lang`` is written, as plain sentences (the command line
+    prints each as one ``warning:`` line): for Chinese, that no installed font covers Chinese characters."""
+    if lang != "zh":
+        return []
+    from rendering.maps import cjk_font
+
+    if cjk_font() is not None:
+        return []
+    return [
+        "--lang zh: no installed font covers Chinese characters, so the PDF and the static map cannot show them "
+        "(the static map is drawn with English labels; the HTML report shows Chinese wherever the reader's browser "
+        "has such a font); install one, e.g. Debian/Ubuntu: apt-get install fonts-noto-cjk"
+    ]
 
 
 def detect_kind(path: str | Path) -> str:
@@ -69,19 +95,21 @@ def build_report(path: str | Path, *, region_set: Any = None, lang: str = "en") 
     """The report of a run, sweep or Pareto folder as one HTML page (see the module docstring).
 
     ``region_set`` is used for the maps of a run (default: the one its ``summary.json`` names); ``lang`` ("en" or
-    "zh") is the language of the map labels. Raises ``FileNotFoundError`` when ``path`` is none of these folders.
+    "zh") is the language of the whole page: headings, table headers, units, key figures, notes and map labels
+    (:mod:`rendering.report.i18n`). Raises ``FileNotFoundError`` when ``path`` is none of these folders.
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
     folder = Path(path)
     kind = detect_kind(folder)
-    if kind == "pareto":
-        page = _pareto_page(folder, lang)
-    elif kind == "sweep":
-        page = _sweep_page(folder, lang)
-    else:
-        page = _run_page(folder, region_set, lang)
-    return page.render()
+    with language(lang):
+        if kind == "pareto":
+            page = _pareto_page(folder, lang)
+        elif kind == "sweep":
+            page = _sweep_page(folder, lang)
+        else:
+            page = _run_page(folder, region_set, lang)
+        return page.render()
 
 
 def _point_dirs(folder: Path, kind: str) -> list[Path]:
@@ -100,7 +128,8 @@ def write_report(
     """Write the report of a run, sweep or Pareto folder (default file: ``DIR/report.html``) atomically.
 
     With ``points=True`` a sweep's ``runs/<id>/`` and a Pareto folder's ``points/pNN/`` run folders get their own
-    ``report.html`` first, and the table of points links to them.
+    ``report.html`` first, and the table of points links to them (the point's name to its report, "map" to the
+    report's maps section); ``gridsite report`` does so unless ``--no-points``.
     """
     folder = Path(path)
     kind = detect_kind(folder)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from rendering import maps
+from rendering.report.i18n import T
 from rendering.runformat import REPORT
 
 #: File name of the report inside the folder it describes.
@@ -74,7 +75,60 @@ details summary { cursor: pointer; color: var(--accent); margin: 4px 0; }
 pre { background: var(--bg); padding: 8px; overflow-x: auto; font-size: 12px; }
 ul.diag li { margin-bottom: 4px; }
 footer { color: var(--muted); font-size: 12px; padding: 12px 28px; border-top: 1px solid var(--line); }
+.print-only { display: none; }
+section.brief { display: none; margin: 0; }
 """
+
+#: Print and PDF: A4 landscape; tables wrap to the page width in a smaller font; navigation, plotly toolbars and
+#: scrollbars are not printed; charts, maps, figures, cards and table rows are never split across pages; folded
+#: tables are printed unfolded. The running header and footer (run name, date, page numbers) are the ``@page``
+#: margin boxes :meth:`_Page.render` adds.
+_PRINT_CSS = """
+@page { size: A4 landscape; margin: 13mm 10mm 12mm 10mm; }
+@media print {
+  body { font-size: 10.5px; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  nav, .modebar, .modebar-container, .no-print, details > summary { display: none !important; }
+  .print-only { display: block; }
+  header.top { background: none; padding: 0 0 4px; border-bottom: 2px solid var(--accent); }
+  header.top h1 { font-size: 18px; }
+  main { padding: 0; max-width: none; }
+  footer { padding: 6px 0; }
+  section { margin-top: 12px; }
+  h2 { font-size: 15px; break-after: avoid; } h3 { font-size: 12.5px; break-after: avoid; }
+  .scroll, pre { overflow: visible !important; }
+  table { width: 100%; max-width: 100%; font-size: 8.5px; table-layout: auto; }
+  th, td { padding: 1.5px 3px; white-space: normal !important; overflow-wrap: anywhere; }
+  td.n { overflow-wrap: normal; }
+  td a { white-space: normal; }
+  tr, .card, figure, .chart, .map { break-inside: avoid; page-break-inside: avoid; }
+  .chart, .map { overflow: hidden; }
+  .grid2 { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+  figure img { max-height: 165mm; width: auto; }
+  .card { min-width: 120px; padding: 4px 8px; } .card .v { font-size: 15px; }
+  section.brief { display: block; height: 183mm; overflow: hidden; break-after: page; page-break-after: always; }
+}
+.brief h1 { font-size: 19px; margin: 0 0 2px; }
+.brief .sub { color: var(--muted); margin-bottom: 4px; }
+.brief .cols { display: grid; grid-template-columns: minmax(0, 56fr) minmax(0, 44fr); gap: 0 14px; }
+.brief img { width: 100%; max-height: 150mm; object-fit: contain; border: 1px solid var(--line); }
+.brief h3 { margin: 6px 0 2px; font-size: 12px; }
+.brief table { font-size: 9px; margin: 2px 0; }
+.brief .cards { gap: 5px; margin: 4px 0; }
+.brief .card { min-width: 0; flex: 1 1 110px; padding: 3px 6px; }
+.brief .card .v { font-size: 14px; } .brief .card .k { font-size: 9.5px; }
+.brief p { margin: 3px 0; font-size: 9.5px; }
+"""
+
+#: Opens folded tables before printing so that every row is printed.
+_PRINT_JS = (
+    "window.addEventListener('beforeprint', function () {"
+    " document.querySelectorAll('details').forEach(function (d) { d.open = true; }); });"
+)
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal (every character but letters, digits and spaces escaped)."""
+    return '"' + "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x}" for ch in text) + '"'
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -176,6 +230,8 @@ def _cell(value: Any, col: _Col) -> str:
         return f'<td class="n">{_pct(value, col.decimals)}</td>'
     if col.kind == "html":
         return f"<td>{value}</td>"
+    if col.kind == "term":  # a word of the data (workload, status, kind) in the report's language
+        return f"<td>{'' if _missing(value) else _e(T(_value(value)))}</td>"
     return f"<td>{'' if _missing(value) else _e(_value(value))}</td>"
 
 
@@ -220,7 +276,7 @@ def _kv(rows: Iterable[tuple[str, str]]) -> str:
 
 
 def _badge(status: str) -> str:
-    return f'<span class="badge {_STATUS_CLASS.get(status, "")}">{_e(status or "unknown")}</span>'
+    return f'<span class="badge {_STATUS_CLASS.get(status, "")}">{_e(T(status or "unknown"))}</span>'
 
 
 def _cards(items: Iterable[tuple[str, str]]) -> str:
@@ -244,6 +300,9 @@ class _Page:
         self.lang = lang
         self.sections: list[tuple[str, str, str]] = []  # (id, heading, html)
         self.header = ""
+        self.brief = ""  # the one-page brief printed as the first page (HTML), or none
+        self.running_head = title  # the run name in the printed page header
+        self.map_png = ""  # the static map (base64 PNG) once drawn, for the brief
         self.n_figures = 0
         self.geo = False
 
@@ -279,16 +338,32 @@ class _Page:
             scripts = f'{stub}<script type="text/javascript">{get_plotlyjs()}</script>\n'
         nav = "".join(f'<a href="#{_e(sid)}">{_e(h)}</a>' for sid, h, _ in self.sections)
         body = "\n".join(f'<section id="{_e(sid)}"><h2>{_e(h)}</h2>\n{b}\n</section>' for sid, h, b in self.sections)
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        now = datetime.now(UTC)
+        stamp = now.strftime("%Y-%m-%d %H:%M UTC")
+        page_box = (
+            "@page { "
+            f"@top-left {{ content: {_css_string(self.running_head)}; font: 9px system-ui, sans-serif; "
+            "color: #5b6670; } "
+            f"@top-right {{ content: {_css_string('gridsite · ' + now.strftime('%Y-%m-%d'))}; "
+            "font: 9px system-ui, sans-serif; color: #5b6670; } "
+            '@bottom-right { content: counter(page) " / " counter(pages); font: 9px system-ui, sans-serif; '
+            "color: #5b6670; } }"
+        )
+        brief = f'<section id="brief" class="brief">{self.brief}</section>\n' if self.brief else ""
+        footer = T(
+            "Report written by gridsite{v} on {stamp}. Money in millions of the currency per year, emissions in "
+            "tonnes of CO₂ per year unless stated. Self-contained: it loads nothing from the network.",
+            v=_e(_version()),
+            stamp=stamp,
+        )
         return (
             "<!DOCTYPE html>\n"
-            f'<html lang="{_e(self.lang)}">\n<head>\n<meta charset="utf-8">\n'
+            f'<html lang="{"zh-CN" if self.lang == "zh" else _e(self.lang)}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{_e(self.title)}</title>\n<style>{_CSS}</style>\n{scripts}</head>\n<body>\n"
+            f"<title>{_e(self.title)}</title>\n<style>{_CSS}{_PRINT_CSS}{page_box}</style>\n"
+            f"<script>{_PRINT_JS}</script>\n{scripts}</head>\n<body>\n{brief}"
             f'<header class="top">{self.header}</header>\n<nav>{nav}</nav>\n<main>\n{body}\n</main>\n'
-            f"<footer>Report written by gridsite{_e(_version())} on {stamp}. Money in millions of the currency per "
-            "year, emissions in tonnes of CO₂ per year unless stated. Self-contained: it loads nothing from the "
-            "network.</footer>\n</body>\n</html>\n"
+            f"<footer>{footer}</footer>\n<!-- Report written by gridsite -->\n</body>\n</html>\n"
         )
 
 

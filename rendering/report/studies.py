@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rendering.report.i18n import T, current
 from rendering.report.page import (
     _SOLVED,
     REPORT_NAME,
@@ -36,10 +37,34 @@ from rendering.runformat import SUMMARY, read_json
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _short_param(path: str) -> str:
-    """``policy.certificates.cross_region`` → ``certificates.cross_region``."""
-    parts = str(path).split(".")
-    return ".".join(parts[-2:]) if len(parts) > 2 else str(path)
+#: Human names of the scenario fields a sweep varies most, with their units (``{cur}``: the run's currency).
+PARAMETER_NAMES = {
+    "policy.green_share.min": "Green-power quota (min share)",
+    "policy.green_share.matching": "Matching period ",
+    "policy.green_share.applies_to": "Quota applies to ",
+    "policy.certificates.cross_region": "Cross-region certificate trading",
+    "policy.certificates.price": "Certificate price ({cur}/MWh)",
+    "policy.certificates.max_share": "Max certificate share of a quota ",
+    "policy.carbon_price": "Carbon price ({cur}/t CO₂)",
+    "policy.carbon_cap_t": "Carbon cap (t CO₂/yr)",
+    "policy.carbon_accounting": "Carbon accounting ",
+    "year": "Year ",
+    "time.mode": "Time slices",
+    "region_set": "Region set ",
+}
+
+
+def _short_param(path: str, cur: str = "") -> str:
+    """The human name of a sweep parameter: ``policy.green_share.min`` → ``Green-power quota (min share)``; a
+    field not in :data:`PARAMETER_NAMES` is named by its last two parts (``grid.corridor_spare_share`` →
+    ``grid: corridor spare share``)."""
+    key = str(path)
+    if key in PARAMETER_NAMES:
+        return T(PARAMETER_NAMES[key], cur=cur or "currency").strip()
+    parts = key.split(".")
+    tail = parts[-2:] if len(parts) > 1 else parts
+    text = ": ".join(x.replace("_", " ") for x in tail)
+    return text[:1].upper() + text[1:]
 
 
 def _records_table(folder: Path, meta: Mapping[str, Any]) -> pd.DataFrame:
@@ -87,12 +112,20 @@ def _sweep_params(df: pd.DataFrame, meta: Mapping[str, Any]) -> list[str]:
     return []
 
 
+#: Parameters that are shares (0–1), shown as percentages.
+SHARE_PARAMETERS = ("policy.green_share.min", "policy.certificates.max_share", "grid.corridor_spare_share")
+
+
 def _display(df: pd.DataFrame, p: str) -> list[str]:
-    """Each point's value of parameter ``p`` as text (its label where the sweep gave one)."""
+    """Each point's value of parameter ``p`` as text: its label where the sweep gave one, a share as a percentage
+    (``0.8`` → ``80 %``), any other value as it is."""
     labels = df[f"label:{p}"] if f"label:{p}" in df else pd.Series([None] * len(df), index=df.index)
-    return [
-        str(lab) if not _missing(lab) and str(lab) != "" else _value(v) for v, lab in zip(df[p], labels, strict=True)
-    ]
+
+    def text(v: Any) -> str:
+        x = _f(v)
+        return f"{x * 100:g} %" if p in SHARE_PARAMETERS and x is not None else _value(v)
+
+    return [str(lab) if not _missing(lab) and str(lab) != "" else text(v) for v, lab in zip(df[p], labels, strict=True)]
 
 
 def _is_numeric(s: pd.Series) -> bool:
@@ -128,15 +161,15 @@ def _parameter_chart(
     order: list[Any] = list(dict.fromkeys(disp[p]))  # category order: as the sweep lists the values
     groups: dict[str, list[int]] = {}
     for i in range(len(df)):
-        key = " · ".join(f"{_short_param(q)}={disp[q][i]}" for q in others) or "all points"
+        key = " · ".join(f"{_short_param(q, cur)} = {T(disp[q][i])}" for q in others) or T("all points")
         groups.setdefault(key, []).append(i)
     fig = make_subplots(
         rows=1,
         cols=3,
         subplot_titles=(
-            f"total cost, million {_e(cur)}/yr",
-            f"emissions location-based, {mass}",
-            f"emissions market-based, {mass}",
+            _e(T("total cost, million {cur}/yr", cur=cur)),
+            _e(T("emissions location-based, {mass}", mass=T(mass))),
+            _e(T("emissions market-based, {mass}", mass=T(mass))),
         ),
         horizontal_spacing=0.08,
     )
@@ -151,7 +184,7 @@ def _parameter_chart(
         xs = [xs[k] for k in rank]
         sub = sub.iloc[rank]
         hover = [
-            f"{_e(pid)}<br>{_e(_short_param(p))} = {_e(disp[p][df.index.get_loc(i)])}<br>{_e(key)}"
+            f"{_e(pid)}<br>{_e(_short_param(p, cur))} = {_e(T(disp[p][df.index.get_loc(i)]))}<br>{_e(key)}"
             for pid, i in zip(sub["point_id"], sub.index, strict=True)
         ]
         colour = _PALETTE[g % len(_PALETTE)]
@@ -175,7 +208,7 @@ def _parameter_chart(
                 row=1,
                 col=c,
             )
-    xaxis: dict[str, Any] = {"title": {"text": _e(p)}}
+    xaxis: dict[str, Any] = {"title": {"text": _e(_short_param(p, cur))}}
     if not numeric:
         xaxis.update(type="category", categoryorder="array", categoryarray=order)
     for c in (1, 2, 3):
@@ -183,8 +216,8 @@ def _parameter_chart(
     fig.update_layout(
         **_plotly_layout(
             title={
-                "text": f"By {_e(p)}"
-                + (f" (one line per {', '.join(_e(_short_param(q)) for q in others)})" if others else "")
+                "text": _e(T("By {p}", p=_short_param(p, cur)))
+                + (_e(T(" (one line per {x})", x=", ".join(_short_param(q, cur) for q in others))) if others else "")
             },
             legend={"orientation": "h", "y": -0.25},
             margin={"l": 60, "r": 20, "t": 80, "b": 60},
@@ -208,15 +241,19 @@ def _breakdown_chart(page: _Page, x: list[str], rows: Sequence[Mapping[str, Any]
         fig.add_bar(
             x=[_e(v) for v in x],
             y=[_f(r.get(t)) or 0.0 for r in rows],
-            name=_e(_label(t)),
+            name=_e(T(_label(t))),
             marker_color=_PALETTE[k % len(_PALETTE)],
-            hovertemplate="%{x}: %{y:,.2f} " + f"million {_e(cur)}/yr " + _e(_label(t)) + "<extra></extra>",
+            hovertemplate="%{x}: %{y:,.2f} "
+            + _e(T("million {cur}/yr", cur=cur))
+            + " "
+            + _e(T(_label(t)))
+            + "<extra></extra>",
         )
     fig.update_layout(
         **_plotly_layout(
             barmode="relative",
             title={"text": title},
-            yaxis={"title": {"text": f"million {_e(cur)} per year"}},
+            yaxis={"title": {"text": _e(T("million {cur} per year", cur=cur))}},
             xaxis={"type": "category"},
             legend={"orientation": "h", "y": -0.22},
         )
@@ -253,30 +290,31 @@ def _sweep_page(folder: Path, lang: str) -> _Page:
         if len(df) and col not in df:
             df[col] = None
     name = meta.get("name") or folder.name
-    page = _Page(f"{name} — gridsite sweep report", lang)
+    page = _Page(f"{name} — {T('gridsite sweep report')}", lang)
+    page.running_head = str(name)
     params = _sweep_params(df, meta) if len(df) else []
     cur = _currency_of(df["cost_unit"].dropna().iloc[0] if "cost_unit" in df and df["cost_unit"].notna().any() else "")
     page.header = (
-        f'<h1>{_e(name)} <span class="badge ok">sweep</span></h1>'
-        f'<div class="sub">gridsite sweep report · {len(df)} point(s) · '
-        f"{_e(_status_counts(df['status']) if len(df) else '')} · folder {_e(folder.name)}</div>"
+        f'<h1>{_e(name)} <span class="badge ok">{T("sweep")}</span></h1>'
+        f'<div class="sub">{T("gridsite sweep report")} · {_e(T("{n} point(s)", n=len(df)))} · '
+        f"{_e(_status_counts(df['status']) if len(df) else '')} · {_e(T('folder {x}', x=folder.name))}</div>"
     )
     details = [
-        ("Description", _e(meta.get("description") or "–")),
-        ("Sweep file", _e(meta.get("sweep_file") or "–")),
-        ("Base scenario", _e(meta.get("base_scenario") or "–")),
-        ("Mode", _e(meta.get("mode") or "–")),
-        ("Parameters", _e(", ".join(params) or "–")),
-        ("Points", _e(f"{len(df)} reported" + (f" of {meta['points']}" if meta.get("points") else ""))),
-        ("Status", _e(_status_counts(df["status"])) if len(df) else "–"),
-        ("Money", _e(f"million {cur} per year" if cur else "millions of the currency per year")),
+        (T("Description"), _e(meta.get("description") or "–")),
+        (T("Sweep file"), _e(meta.get("sweep_file") or "–")),
+        (T("Base scenario"), _e(meta.get("base_scenario") or "–")),
+        (T("Mode"), _e(meta.get("mode") or "–")),
+        (T("Parameters"), _e(", ".join(f"{_short_param(p, cur)} ({p})" for p in params) or "–")),
+        (T("Points"), _e(f"{len(df)} reported" + (f" of {meta['points']}" if meta.get("points") else ""))),
+        (T("Status"), _e(_status_counts(df["status"])) if len(df) else "–"),
+        (T("Money"), _e(T("million {cur} per year", cur=cur) if cur else "millions of the currency per year")),
     ]
     if meta.get("executor"):
-        details.append(("Executed", _e(_executed(meta, "wall_s_this_run"))))
-    page.add("overview", "Overview", _kv(details))
+        details.append((T("Executed"), _e(_executed(meta, "wall_s_this_run"))))
+    page.add("overview", T("Overview"), _kv(details))
     if not len(df):
-        notes.append("the sweep has no finished points yet")
-        page.add("notes", "Notes", "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
+        notes.append(T("the sweep has no finished points yet"))
+        page.add("notes", T("Notes"), "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
         return page
     ok = df["status"].isin(_SOLVED) & pd.to_numeric(df["total_cost"], errors="coerce").notna()
     em_cols = [c for c in ("emissions_t.location_based", "emissions_t.market_based") if c in df]
@@ -287,11 +325,15 @@ def _sweep_page(folder: Path, lang: str) -> _Page:
             charts.append(_parameter_chart(page, df, p, params, cur, unit))
         missing = df.loc[~ok, "status"]
         if len(missing):
-            charts.append(
-                f'<p class="note">{len(missing)} point(s) without a solution ({_e(_status_counts(missing))}) are not '
-                "plotted; see the table.</p>"
-            )
-    page.add("charts", "Cost and emissions by parameter", "\n".join(charts))
+            if current() == "zh":
+                text = _e(T("UNPLOTTED_NOTE", n=len(missing), x=_status_counts(missing)))
+            else:
+                text = (
+                    f"{len(missing)} point(s) without a solution ({_e(_status_counts(missing))}) are not plotted; "
+                    "see the table."
+                )
+            charts.append(f'<p class="note">{text}</p>')
+    page.add("charts", T("Cost and emissions by parameter"), "\n".join(charts))
     cost_cols = [c for c in df.columns if c.startswith("cost.")]
     if ok.any() and cost_cols:
         sub = df[ok]
@@ -303,12 +345,12 @@ def _sweep_page(folder: Path, lang: str) -> _Page:
         ]
         page.add(
             "breakdown",
-            "Cost breakdown by point",
-            _breakdown_chart(page, labels, rows, cur, f"Annual cost by term, million {_e(cur)}/yr"),
+            T("Cost breakdown by point"),
+            _breakdown_chart(page, labels, rows, cur, _e(T("Annual cost by term, million {cur}/yr", cur=cur))),
         )
-    page.add("points", "Points", _sweep_points_table(folder, df, params, cur, unit))
+    page.add("points", T("Points"), _sweep_points_table(folder, df, params, cur, unit))
     if notes:
-        page.add("notes", "Notes", "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
+        page.add("notes", T("Notes"), "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
     return page
 
 
@@ -322,12 +364,29 @@ def _point_link(folder: Path, sub: str, text: str) -> str:
     return _e(text)
 
 
+def _map_link(folder: Path, sub: str) -> str:
+    """A link that opens a point's map: its report at the maps section, else its ``siting_map.html``."""
+    d = folder / sub
+    if (d / REPORT_NAME).is_file():
+        return f'<a href="{_e(f"{sub}/{REPORT_NAME}#maps")}">{_e(T("map"))}</a>'
+    if (d / "siting_map.html").is_file():
+        return f'<a href="{_e(f"{sub}/siting_map.html")}">{_e(T("map"))}</a>'
+    return ""
+
+
 def _sweep_points_table(folder: Path, df: pd.DataFrame, params: list[str], cur: str, unit: tuple[float, str]) -> str:
-    t = pd.DataFrame({"point": [_point_link(folder, f"runs/{p}", str(p)) for p in df["point_id"]]})
-    cols = [_Col("point", "point", "html")]
+    t = pd.DataFrame(
+        {
+            "point": [_point_link(folder, f"runs/{p}", str(p)) for p in df["point_id"]],
+            "map": [_map_link(folder, f"runs/{p}") for p in df["point_id"]],
+        }
+    )
+    cols = [_Col("point", T("point"), "html")]
+    if any(t["map"]):
+        cols.append(_Col("map", T("map"), "html"))
     for p in params:
         t[p] = _display(df, p)
-        cols.append(_Col(p, _short_param(p), "text"))
+        cols.append(_Col(p, _short_param(p, cur), "term"))
     scale, mass = unit
     t["status"] = df["status"].to_numpy()
     t["total_cost"] = pd.to_numeric(df["total_cost"], errors="coerce").to_numpy()
@@ -336,14 +395,14 @@ def _sweep_points_table(folder: Path, df: pd.DataFrame, params: list[str], cur: 
     for c in ("green_share.min", "sites_used", "placement", "message"):
         t[c] = df[c].to_numpy() if c in df else None
     cols += [
-        _Col("status", "status", "text"),
-        _Col("total_cost", f"total cost, m {cur}/yr", "num", 1),
-        _Col("emissions_t.location_based", f"location-based {mass}", "num", 2),
-        _Col("emissions_t.market_based", f"market-based {mass}", "num", 2),
-        _Col("green_share.min", "lowest green share", "pct"),
-        _Col("sites_used", "sites used", "int"),
-        _Col("placement", "placement", "text"),
-        _Col("message", "message", "text"),
+        _Col("status", T("status"), "term"),
+        _Col("total_cost", T("total cost, m {cur}/yr", cur=cur), "num", 1),
+        _Col("emissions_t.location_based", T("location-based, {mass}", mass=T(mass)), "num", 2),
+        _Col("emissions_t.market_based", T("market-based, {mass}", mass=T(mass)), "num", 2),
+        _Col("green_share.min", T("lowest green share"), "pct"),
+        _Col("sites_used", T("sites used"), "int"),
+        _Col("placement", T("placement"), "text"),
+        _Col("message", T("message"), "text"),
     ]
     classes = ["" if s in _SOLVED else "bad" for s in t["status"]]
     return _table(t, cols, row_class=classes)
@@ -357,24 +416,25 @@ def _pareto_page(folder: Path, lang: str) -> _Page:
     name = meta.get("name") or folder.name
     acct = str(meta.get("carbon_accounting") or "location_based")
     cur = _currency_of(meta.get("cost_unit"))
-    page = _Page(f"{name} — gridsite Pareto report", lang)
+    page = _Page(f"{name} — {T('gridsite Pareto report')}", lang)
+    page.running_head = str(name)
     page.header = (
-        f'<h1>{_e(name)} <span class="badge ok">cost–carbon frontier</span></h1>'
-        f'<div class="sub">gridsite Pareto report · {len(df)} point(s) · {_e(_status_counts(df["status"]))} · '
-        f"folder {_e(folder.name)}</div>"
+        f'<h1>{_e(name)} <span class="badge ok">{T("cost–carbon frontier")}</span></h1>'
+        f'<div class="sub">{T("gridsite Pareto report")} · {_e(T("{n} point(s)", n=len(df)))} · '
+        f"{_e(_status_counts(df['status']))} · {_e(T('folder {x}', x=folder.name))}</div>"
     )
     details = [
-        ("Scenario", _e(meta.get("scenario") or "–")),
-        ("Points", _e(len(df))),
-        ("Carbon accounting", _e(_acct(acct))),
-        ("Cost unit", _e(meta.get("cost_unit") or "millions of the currency per year")),
-        ("Carbon unit", _e(meta.get("carbon_unit") or "tCO2 per year")),
-        ("Cost non-increasing along the frontier", _e(_value(meta.get("non_increasing")))),
-        ("Anchors solved", _e(_value(meta.get("anchors_ok")))),
+        (T("Scenario"), _e(meta.get("scenario") or "–")),
+        (T("Points"), _e(len(df))),
+        (T("Carbon accounting"), _e(_acct(acct))),
+        (T("Cost unit"), _e(meta.get("cost_unit") or "millions of the currency per year")),
+        (T("Carbon unit"), _e(meta.get("carbon_unit") or "tCO2 per year")),
+        (T("Cost non-increasing along the frontier"), _e(_value(meta.get("non_increasing")))),
+        (T("Anchors solved"), _e(_value(meta.get("anchors_ok")))),
     ]
     if meta.get("executor"):
-        details.append(("Executed", _e(_executed(meta, "wall_s"))))
-    page.add("overview", "Overview", _kv(details))
+        details.append((T("Executed"), _e(_executed(meta, "wall_s"))))
+    page.add("overview", T("Overview"), _kv(details))
 
     for c in ("carbon_t", "cost", "carbon_cap_t", "emissions_location_t", "emissions_market_t", "green_share_min"):
         df[c] = pd.to_numeric(df[c], errors="coerce") if c in df else np.nan
@@ -417,14 +477,15 @@ def _pareto_page(folder: Path, lang: str) -> _Page:
             )
         )
         body.append(page.figure(fig, height=460))
-        body.append(
-            '<p class="note">Each point minimises cost under a carbon cap (ε-constraint); p00 is the minimum-carbon '
-            "anchor, the last point the minimum-cost one. The abatement cost in the table is what each point costs "
-            "more than its neighbour with the next higher emissions, per tonne of CO₂ it avoids.</p>"
+        note = (
+            "Each point minimises cost under a carbon cap (ε-constraint); p00 is the minimum-carbon anchor, the last "
+            "point the minimum-cost one. The abatement cost in the table is what each point costs more than its "
+            "neighbour with the next higher emissions, per tonne of CO₂ it avoids."
         )
+        body.append(f'<p class="note">{_e(T("PARETO_NOTE") if current() == "zh" else note)}</p>')
     else:
-        body.append('<p class="note">No point of the frontier was solved; see the table.</p>')
-    page.add("frontier", "Cost–carbon frontier", "\n".join(body))
+        body.append(f'<p class="note">{T("No point of the frontier was solved; see the table.")}</p>')
+    page.add("frontier", T("Cost–carbon frontier"), "\n".join(body))
 
     # cost breakdown of each point, from its run folder
     rows, labels = [], []
@@ -438,10 +499,14 @@ def _pareto_page(folder: Path, lang: str) -> _Page:
     if rows:
         page.add(
             "breakdown",
-            "Cost breakdown along the frontier",
-            _breakdown_chart(page, labels, rows, cur, f"Annual cost by term, million {_e(cur)}/yr"),
+            T("Cost breakdown along the frontier"),
+            _breakdown_chart(page, labels, rows, cur, _e(T("Annual cost by term, million {cur}/yr", cur=cur))),
         )
     t = df.copy()
+    t["map_html"] = [
+        _map_link(folder, str(rd) if isinstance(rd, str) and rd else f"points/{p}")
+        for p, rd in zip(t["point"], t.get("run_dir", [None] * len(t)), strict=True)
+    ]
     t["point_html"] = [
         _point_link(folder, str(rd) if isinstance(rd, str) and rd else f"points/{p}", str(p))
         for p, rd in zip(t["point"], t.get("run_dir", [None] * len(t)), strict=True)
@@ -449,25 +514,26 @@ def _pareto_page(folder: Path, lang: str) -> _Page:
     for c in ("carbon_t", "carbon_cap_t", "emissions_location_t", "emissions_market_t"):
         t[c] = t[c] / scale
     cols = [
-        _Col("point_html", "point", "html"),
-        _Col("kind", "kind", "text"),
-        _Col("status", "status", "text"),
-        _Col("carbon_cap_t", f"cap, {mass}", "num", 3),
-        _Col("carbon_t", f"{_acct(acct)} (capped), {mass}", "num", 3),
-        _Col("cost", f"cost, m {cur}/yr", "num", 2),
-        _Col("mac", f"abatement cost, {cur}/t CO₂", "num", 1),
+        _Col("point_html", T("point"), "html"),
+        *([_Col("map_html", T("map"), "html")] if any(t["map_html"]) else []),
+        _Col("kind", T("kind"), "term"),
+        _Col("status", T("status"), "term"),
+        _Col("carbon_cap_t", T("cap, {mass}", mass=T(mass)), "num", 3),
+        _Col("carbon_t", T("{acct} (capped), {mass}", acct=T(_acct(acct)), mass=T(mass)), "num", 3),
+        _Col("cost", T("cost, m {cur}/yr ", cur=cur), "num", 2),
+        _Col("mac", T("abatement cost, {cur}/t CO₂", cur=cur), "num", 1),
         *(
-            _Col(f"emissions_{k}_t", f"{k}-based, {mass}", "num", 3)
+            _Col(f"emissions_{k}_t", T(f"{k}-based, {{mass}}", mass=T(mass)), "num", 3)
             for k in ("location", "market")
             if acct != f"{k}_based"  # the capped figure is already shown
         ),
-        _Col("green_share_min", "lowest green share", "pct"),
-        _Col("sites_used", "sites used", "int"),
-        _Col("placement", "placement", "text"),
-        _Col("message", "message", "text"),
+        _Col("green_share_min", T("lowest green share"), "pct"),
+        _Col("sites_used", T("sites used"), "int"),
+        _Col("placement", T("placement"), "text"),
+        _Col("message", T("message"), "text"),
     ]
-    page.add("points", "Points", _table(t, cols, row_class=["" if s in _SOLVED else "bad" for s in t["status"]]))
+    page.add("points", T("Points"), _table(t, cols, row_class=["" if s in _SOLVED else "bad" for s in t["status"]]))
     notes = meta.get("notes") or []
     if notes:
-        page.add("notes", "Notes", "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
+        page.add("notes", T("Notes"), "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
     return page
