@@ -184,3 +184,25 @@ def test_data_copy_makes_an_editable_renamed_region_set(tmp_path):
     r = run("data", "copy", "us", tmp_path / "x", "--name", "china")
     assert r.returncode == 2 and "bundled" in r.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_piped_stdout_is_laid_out_wide_unless_columns_is_set(monkeypatch):
+    from gridsite.cli import console
+
+    monkeypatch.setattr(console.sys.stdout, "isatty", lambda: False, raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert console._stdout_width() == console.PIPE_WIDTH >= 120
+    monkeypatch.setenv("COLUMNS", "90")
+    assert console._stdout_width() is None  # rich reads $COLUMNS itself
+
+
+def test_solve_tables_piped_keep_long_ids_whole(tmp_path):
+    ids = ["inference-cluster-with-a-long-name-01", "training-cluster-with-a-long-name-02"]
+    data = scenario_dict(clusters=[{"id": ids[0], "mw": 60, "workload": "inference"},
+                                   {"id": ids[1], "mw": 100, "workload": "training"}])
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
+    r = run("solve", "s.yaml", "--out", tmp_path / "out", "--no-maps", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for i in ids:
+        assert i in r.stdout, r.stdout
+    assert "yrd_demo_zone" in r.stdout or "zhongwei" in r.stdout or "guian" in r.stdout
