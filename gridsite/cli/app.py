@@ -14,6 +14,7 @@ much); 4 time limit with no feasible solution; 1 unexpected error.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 try:
     import typer
@@ -31,12 +32,34 @@ app = typer.Typer(
 data_app = typer.Typer(no_args_is_help=True, help="Explore the bundled region sets and their datasets.")
 app.add_typer(data_app, name="data")
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from gridsite import __version__
+
+        typer.echo(f"gridsite {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print gridsite's version and exit"
+        ),
+    ] = False,
+) -> None:
+    """gridsite: site GPU clusters where power is cheap and green."""
+
+
 app.command()(solve.solve)
 app.command()(solve.validate)
 app.command()(solve.demand)
 data_app.command("list")(data.data_list)
 data_app.command("show")(data.data_show)
 data_app.command("import-profiles")(data.data_import_profiles)
+data_app.command("copy")(data.data_copy)
 app.command("map")(render.map_cmd)
 app.command()(studies.pareto)
 app.command()(studies.sweep)

@@ -6,14 +6,66 @@ and redirected output stay clean.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.segment import Segments
 from rich.table import Table
 
-out = Console()
+PIPE_WIDTH = 160
+"""Width of stdout when it is not a terminal and ``$COLUMNS`` is unset (rich would use 80)."""
+ID_COLUMNS = frozenset({"cluster", "site", "region", "set", "point", "id", "region_id", "site_id", "gpu"})
+"""Column headers whose cells are ids: never wrapped or cut (see :func:`print_table`)."""
+
+
+def _stdout_width() -> int | None:
+    """None on a terminal (rich measures it) or when ``$COLUMNS`` is set; else :data:`PIPE_WIDTH`."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return None
+    return PIPE_WIDTH
+
+
+out = Console(width=_stdout_width())
 err = Console(stderr=True)
+
+
+def is_id(column: str) -> bool:
+    """A column of ids (:data:`ID_COLUMNS`, or a name ending in ``_id``)."""
+    return column in ID_COLUMNS or column.endswith("_id")
+
+
+def min_width(t: Table, console: Console | None = None) -> int:
+    """Width ``t`` needs with every id whole and no word of the other columns broken."""
+    console = console or out
+    return console.measure(t, options=console.options.update_width(100_000)).minimum
+
+
+def table(title: str, columns: list[str], *, right: tuple[str, ...] = (), **kw) -> Table:
+    """A result table whose id columns (:data:`ID_COLUMNS`) are never wrapped and whose other columns fold long
+    values instead of cutting them with an ellipsis; ``right``: right-aligned (numeric) columns."""
+    t = Table(title=title, title_justify="left", **kw)
+    for c in columns:
+        t.add_column(c, justify="right" if c in right else "left", no_wrap=is_id(c), overflow="fold")
+    return t
+
+
+def print_table(t: Table, console: Console | None = None) -> None:
+    """Print ``t`` at least as wide as it needs to keep every id whole.
+
+    A terminal narrower than the table's minimum (every no-wrap id column at its widest id, the other columns at
+    their longest word) gets the table at that minimum width (the terminal wraps the lines; nothing is cut);
+    otherwise rich lays it out in the console's width, folding only the non-id columns.
+    """
+    console = console or out
+    need = min_width(t, console)
+    if need <= console.width:
+        console.print(t)
+        return
+    console.print(Segments(list(console.render(t, console.options.update_width(need)))), crop=False)
 
 
 def fail(code: int, message: str) -> None:
@@ -32,14 +84,14 @@ def print_gap_table(regions: pd.DataFrame, top: int = 12) -> None:
     if r.empty:
         return
     r = r.sort_values(["_gap", "added_peak_mw"], ascending=False).head(top)
-    t = Table(
-        title="regional supply adequacy, MW (headroom = firm capacity + firm imports − own peak load × (1 + reserve "
+    cols = ["region", "headroom", "added peak", "used", "imports", "exports", "new firm", "shed GWh", "gap",
+            "green gap (avg)"]
+    t = table(
+        "regional supply adequacy, MW (headroom = firm capacity + firm imports − own peak load × (1 + reserve "
         "margin), at the region's tightest hour)",
-        title_justify="left",
+        cols,
+        right=tuple(cols[1:]),
     )
-    for c in ("region", "headroom", "added peak", "used", "imports", "exports", "new firm", "shed GWh", "gap",
-              "green gap (avg)"):
-        t.add_column(c, justify="left" if c == "region" else "right")
 
     def f(x, fmt="{:,.0f}"):
         return "–" if x != x else fmt.format(x)
@@ -57,26 +109,27 @@ def print_gap_table(regions: pd.DataFrame, top: int = 12) -> None:
             f"[bold red]{x.gap_mw:,.0f}[/]" if x.gap_mw > 0 else f(x.gap_mw),
             f(x.green_gap_mw),
         )
-    out.print(t)
+    print_table(t)
 
 
 def print_result(res) -> None:
     """The placement, the sites used, the annual cost, regional adequacy and the solve status of a result."""
     cur = res.currency
-    t = Table(title=f"{res.scenario.name}: placement", title_justify="left")
-    for c in ("cluster", "workload", "IT design MW", "avg IT MW", "site", "region"):
-        t.add_column(c, justify="right" if "MW" in c else "left")
+    t = table(
+        f"{res.scenario.name}: placement",
+        ["cluster", "workload", "IT design MW", "avg IT MW", "site", "region"],
+        right=("IT design MW", "avg IT MW"),
+    )
     for r in res.tables["assignments"].itertuples(index=False):
         t.add_row(
             r.cluster_id, r.workload, f"{r.it_design_mw:,.0f}", f"{r.it_mw:,.0f}", r.site_id or "(unbuilt)", r.region_id
         )
-    out.print(t)
+    print_table(t)
     s = res.tables["sites"]
     s = s[s.energy_gwh > 0]
-    t2 = Table(title="sites used", title_justify="left")
-    for c in ("site", "peak MW", "avg MW", "GWh/yr", "green share", "quota", "grid GWh", "dedicated GWh",
-              "certificates GWh"):
-        t2.add_column(c, justify="left" if c == "site" else "right")
+    cols = ["site", "peak MW", "avg MW", "GWh/yr", "green share", "quota", "grid GWh", "dedicated GWh",
+            "certificates GWh"]
+    t2 = table("sites used", cols, right=tuple(cols[1:]))
     for r in s.itertuples(index=False):
         t2.add_row(
             r.site_id,
@@ -89,17 +142,15 @@ def print_result(res) -> None:
             f"{r.dedicated_green_gwh:,.0f}",
             f"{r.certificates_gwh:,.0f}",
         )
-    out.print(t2)
+    print_table(t2)
     if (s.green_share > 1.0 + 1e-6).any():
         out.print("[dim]* green supply above the site's energy (over-procurement); the share is shown as 100 %[/]")
-    t3 = Table(title=f"annual cost, million {cur}/yr", title_justify="left")
-    t3.add_column("term")
-    t3.add_column("amount", justify="right")
+    t3 = table(f"annual cost, million {cur}/yr", ["term", "amount"], right=("amount",))
     for k, v in res.cost_breakdown.items():
         if abs(v) >= 0.05:
             t3.add_row(k, f"{v:,.1f}")
     t3.add_row("[bold]total[/]", f"[bold]{res.total_cost:,.1f}[/]")
-    out.print(t3)
+    print_table(t3)
     print_gap_table(res.tables["regions"])
     e = res.emissions_t
     from rendering.runfolder import gap_text
@@ -139,9 +190,12 @@ def warn_time_limited(res) -> None:
 
 def print_frontier(res, name: str, points: int, out_dir) -> None:
     """The cost–carbon frontier of a Pareto run, its notes and where it was written."""
-    t = Table(title=f"{name}: cost–carbon frontier ({res.accounting.replace('_', '-')})")
-    for c in ("point", "kind", "carbon tCO2/yr", f"cost M{res.currency}/yr", "status", "placement"):
-        t.add_column(c, justify="right" if "/yr" in c else "left", overflow="fold")
+    cost = f"cost M{res.currency}/yr"
+    t = table(
+        f"{name}: cost–carbon frontier ({res.accounting.replace('_', '-')})",
+        ["point", "kind", "carbon tCO2/yr", cost, "status", "placement"],
+        right=("carbon tCO2/yr", cost),
+    )
     for r in res.table.itertuples(index=False):
         t.add_row(
             r.point,
@@ -151,7 +205,7 @@ def print_frontier(res, name: str, points: int, out_dir) -> None:
             r.status,
             r.placement if isinstance(r.placement, str) else (r.message or ""),
         )
-    out.print(t)
+    print_table(t)
     for n in res.notes:
         out.print(f"[yellow]note:[/] {n}")
     out.print(f"{points} points in {res.wall_s:.1f} s; results written to [bold]{out_dir}[/]")

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from gridsite.cli import options
-from gridsite.cli.console import out
+from gridsite.cli.console import min_width, out, print_table, table
 from gridsite.cli.guard import guarded
 from gridsite.errors import ScenarioError
 
@@ -23,9 +23,7 @@ def data_list() -> None:
         names = list_region_sets()
         user = [n for n in names if not is_bundled(region_set_folder(n))]
         also = f" and those in ${SEARCH_PATH_ENV} ({', '.join(user)})" if user else ""
-        t = Table(title=f"bundled region sets{also}")
-        for c in ("set", "currency", "regions", "sites", "corridors", "datasets"):
-            t.add_column(c)
+        t = table(f"bundled region sets{also}", ["set", "currency", "regions", "sites", "corridors", "datasets"])
         for name in names:
             rs = load_region_set(name, check_polygons=False)
             t.add_row(
@@ -36,7 +34,7 @@ def data_list() -> None:
                 str(len(rs.corridor_table)),
                 ", ".join([*TABLES, "profile_hours"]),
             )
-        out.print(t)
+        print_table(t)
         out.print("show one with: gridsite data show china/regions  (or us/corridors, china/profile_hours, …)")
         return 0
 
@@ -46,9 +44,12 @@ def data_list() -> None:
 def data_show(
     name: Annotated[str, typer.Argument(help="SET/DATASET, e.g. china/regions, us/corridors, china/profile_hours")],
     csv: Annotated[Path | None, typer.Option("--csv", help="Write the table to this CSV file")] = None,
-    rows: Annotated[int, typer.Option("--rows", help="Rows to print")] = 60,
+    rows: Annotated[int, typer.Option("--rows", min=1, help="Rows to print")] = 60,
 ) -> None:
-    """Print a dataset as a table (or export it with --csv)."""
+    """Print a dataset as a table (or export it with --csv).
+
+    On a terminal the first 14 columns are drawn as a table (ids never cut); piped or redirected, the rows are
+    printed as CSV with every column."""
     from geodata import load_region_set
     from geodata.regionset import TABLES
 
@@ -59,27 +60,41 @@ def data_show(
             check_out_file(csv, "--csv")
 
     def _run():
-        set_name, _, table = name.partition("/")
-        table = table or "regions"
+        set_name, _, table_name = name.partition("/")
+        table_name = table_name or "regions"
         allowed = [*TABLES, "profile_hours"]
-        if table not in allowed:
+        if table_name not in allowed:
             raise ScenarioError(
-                "command line", [("NAME", f"unknown dataset '{table}' (allowed: {', '.join(allowed)})")]
+                "command line", [("NAME", f"unknown dataset '{table_name}' (allowed: {', '.join(allowed)})")]
             )
         rs = load_region_set(set_name, check_polygons=False)
-        df = rs.table(table)
+        df = rs.table(table_name)
         if csv:
             df.to_csv(csv, index=False)
             out.print(f"wrote {len(df)} rows to {csv}")
             return 0
-        t = Table(title=f"{set_name}/{table} ({len(df)} rows)")
-        cols = [c for c in df.columns if c != "source"][:14]
-        for c in cols:
-            t.add_column(str(c), overflow="fold")
-        for r in df.head(rows).itertuples(index=False):
-            d = r._asdict() if hasattr(r, "_asdict") else dict(zip(df.columns, r, strict=True))
-            t.add_row(*[f"{d[c]:,.4g}" if isinstance(d[c], float) else str(d[c]) for c in cols])
-        out.print(t)
+        if not out.is_terminal:  # piped or redirected: every column as CSV, nothing wrapped or cut
+            typer.echo(df.head(rows).to_csv(index=False), nl=False)
+            return 0
+        cells = [
+            {str(c): f"{v:,.4g}" if isinstance(v, float) else str(v) for c, v in zip(df.columns, r, strict=True)}
+            for r in df.head(rows).itertuples(index=False)
+        ]
+        cols = [str(c) for c in df.columns if c != "source"]
+
+        def draw(cols: list[str]) -> Table:
+            left = len(df.columns) - len(cols)
+            more = f"; {left} more columns: widen the terminal, --csv FILE or pipe the output" if left else ""
+            t = table(f"{set_name}/{table_name} ({len(df)} rows{more})", cols)
+            for d in cells:
+                t.add_row(*[d[c] for c in cols])
+            return t
+
+        t = draw(cols)
+        while len(cols) > 2 and min_width(t) > out.width:  # fewer columns rather than cut ids
+            cols = cols[:-1]
+            t = draw(cols)
+        print_table(t)
         return 0
 
     guarded(_run, check=_check)
@@ -138,3 +153,51 @@ def data_import_profiles(
         return 0
 
     guarded(_run, check=_check)
+
+
+def data_copy(
+    region_set: Annotated[str, typer.Argument(help="Region set to copy: a name from 'gridsite data list' or a folder")],
+    folder: Annotated[Path, typer.Argument(help="New folder to create (must not exist yet)")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="name: of the copy in its regionset.yaml (default: the folder name)")
+    ] = None,
+) -> None:
+    """Copy a region set into a new folder to edit: your own sites, prices or regions (see docs/howto-*.md).
+
+    The copy gets its own ``name:`` (a copy keeping a bundled set's name would be shadowed by the bundled set). A
+    scenario then uses it as ``region_set: FOLDER`` (relative to the scenario file) or by its name when FOLDER's
+    parent is listed in $GRIDSITE_REGION_SETS."""
+    import re
+    import shutil
+
+    from geodata import list_region_sets
+    from geodata.regionset import is_bundled, region_set_folder
+
+    def _run():
+        src = region_set_folder(region_set)
+        if not src.is_dir():
+            known = ", ".join(list_region_sets())
+            raise ScenarioError("command line", [("REGION_SET", f"'{region_set}' is not a region set ({known}) "
+                                                  "or a folder")])
+        if folder.exists() or folder.is_symlink():
+            raise ScenarioError(str(folder), [("FOLDER", "already exists; name a new folder (nothing was changed)")])
+        new_name = name if name is not None else folder.resolve().name
+        if not re.fullmatch(r"[A-Za-z0-9_.\-]+", new_name):
+            raise ScenarioError("command line", [("--name", f"'{new_name}' may hold only letters, digits, _ . -")])
+        taken = [n for n in list_region_sets() if is_bundled(region_set_folder(n))]
+        if new_name in taken:
+            raise ScenarioError(
+                "command line",
+                [("--name", f"'{new_name}' is a bundled set's name, which would win over the copy (choose another)")],
+            )
+        shutil.copytree(src, folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        meta = folder / "regionset.yaml"
+        text = meta.read_text(encoding="utf-8") if meta.exists() else ""
+        line = f"name: {new_name}"
+        text, n = re.subn(r"(?m)^name:.*$", line, text, count=1)
+        meta.write_text(text if n else f"{line}\n{text}", encoding="utf-8")
+        out.print(f"copied region set '{region_set}' ({src}) to {folder} as '{new_name}'")
+        out.print(f"use it in a scenario as  region_set: {folder}  (a path relative to the scenario file)")
+        return 0
+
+    guarded(_run)

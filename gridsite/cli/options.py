@@ -8,6 +8,7 @@ means something narrower passes its own ``help`` (``options.time_limit("Seconds 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,11 @@ FORCE_HELP = (
 )
 
 
+RUNS_DIR = Path("runs")
+"""Where --out goes when not given: runs/<scenario or sweep name> under the current folder."""
+OUT_RUN_HELP = "Output folder, replaced atomically (default: runs/<scenario name>)"
+
+
 def out(help: str = "Output folder (replaced atomically)") -> Any:
     """``--out``: where a command writes."""
     return typer.Option("--out", help=help)
@@ -38,7 +44,7 @@ def force(help: str = FORCE_HELP) -> Any:
     return typer.Option("--force", help=help)
 
 
-def quiet(help: str | None = None) -> Any:
+def quiet(help: str = "Print only warnings and errors (no progress bar, no tables)") -> Any:
     """``--quiet`` / ``-q``: print only warnings and errors."""
     return typer.Option("--quiet", "-q", help=help)
 
@@ -103,3 +109,38 @@ def check_data_inputs(out_dir: Path, force: bool, sc, inputs: list) -> None:
     data += [v for v in sc.grid.profiles.values() if isinstance(v, str)]
     if data:
         check_out_dir(out_dir, force=force, inputs=[*inputs, *data])
+
+
+def folder_name(name: str) -> str:
+    """A scenario or sweep name as a folder name: runs of characters other than letters, digits, ``_ . -`` become
+    ``_`` (``China hubs/2025`` → ``China_hubs_2025``)."""
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", name).strip("._") or "run"
+
+
+def default_out(out_dir: Path | None, file: Path, *, sweep: bool = False) -> Path:
+    """``--out`` as given, else ``runs/<name>`` with the ``name:`` of the scenario (or sweep) ``file``, printed on
+    stderr (even with --quiet: the user must learn where the results went). A file that cannot be read ends the
+    command with exit 2 naming the problem, as the command itself would."""
+    if out_dir is not None:
+        return out_dir
+    from gridsite.cli.console import err
+    from gridsite.cli.guard import guarded
+
+    got: dict[str, str] = {}
+
+    def _name() -> int:
+        if sweep:
+            from optimizer.model.scenario import read_yaml
+            from optimizer.studies.sweepfile import parse_sweep
+
+            got["name"] = parse_sweep(read_yaml(file), str(file)).name
+        else:
+            from optimizer.model.scenario import load_scenario
+
+            got["name"] = load_scenario(file).name
+        return 0
+
+    guarded(_name)
+    path = RUNS_DIR / folder_name(got["name"])
+    err.print(f"--out not given: writing to {path}", highlight=False)
+    return path

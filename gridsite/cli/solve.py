@@ -9,10 +9,9 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.table import Table
 
 from gridsite.cli import options
-from gridsite.cli.console import err, fail, out, print_result, solve_monitor, warn_time_limited
+from gridsite.cli.console import err, fail, out, print_result, print_table, solve_monitor, table, warn_time_limited
 from gridsite.cli.guard import guarded
 from gridsite.errors import EXIT_BAD_INPUT, ScenarioError
 
@@ -45,7 +44,7 @@ def read_plan(path: Path) -> dict[str, str]:
 
 def solve(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")],
-    out_dir: Annotated[Path, options.out()],
+    out_opt: Annotated[Path | None, options.out(options.OUT_RUN_HELP)] = None,
     time_limit: Annotated[float | None, options.time_limit("Seconds (overrides solver.time_limit_s)")] = None,
     mip_gap: Annotated[float | None, options.mip_gap("Relative gap (overrides solver.mip_gap)")] = None,
     write_lp: Annotated[Path | None, typer.Option("--write-lp", help="Also write the model as an LP file")] = None,
@@ -65,6 +64,7 @@ def solve(
     """
     if quiet and verbose:
         fail(EXIT_BAD_INPUT, "--quiet and --verbose cannot be used together: choose one")
+    out_dir = options.default_out(out_opt, scenario)
     from optimizer.model.scenario import load_scenario
     from optimizer.model.solve import solve as run_solve
     from rendering.runfolder import write_run
@@ -118,13 +118,48 @@ def solve(
     guarded(_run, out_dir, lambda: state["name"], check=_check, lock=out_dir, force=force)
 
 
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")]) -> None:
-    """Check a scenario file and the data it refers to, without solving."""
+def is_sweep_file(path: Path) -> bool:
+    """True when ``path`` holds a sweep file (a mapping with ``base:`` and ``parameters:``, which no scenario has);
+    a file that cannot be read is left to the scenario loader, whose message names the problem."""
+    from optimizer.model.scenario import read_yaml
+
+    try:
+        data = read_yaml(path)
+    except Exception:
+        return False
+    return isinstance(data, dict) and "base" in data and "parameters" in data
+
+
+def validate_sweep(path: Path) -> int:
+    """Check a sweep file as ``gridsite sweep`` does before it solves anything: its keys, every point as a
+    scenario, and the ids each parameter value names against the region set."""
+    from gridsite.api import load_sweep
+    from optimizer.studies.sweepfile import check_against_region_set
+
+    sw = load_sweep(path)
+    check_against_region_set(sw)
+    params = ", ".join(sw.parameter_names)
+    out.print(
+        f"[green]ok[/]: {path}: sweep '{sw.spec.name}' ({sw.spec.mode}) over {params}: {len(sw.points)} points, each "
+        f"a valid scenario on base {sw.base_file}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario or sweep YAML file")]) -> None:
+    """Check a scenario file and the data it refers to, without solving.
+
+    A sweep file (``base:`` + ``parameters:``) is checked as ``gridsite sweep`` would before solving: every point
+    is validated as a scenario and every id a parameter value names is looked up in the region set."""
     from geodata import load_region_set
     from optimizer.model.adapter import build_model_data
     from optimizer.model.scenario import load_scenario
 
     def _run():
+        if scenario.is_file() and is_sweep_file(scenario):
+            return validate_sweep(scenario)
         sc = load_scenario(scenario)
         rs = load_region_set(sc.region_set, profiles=dict(sc.grid.profiles) or None, check_polygons=True)
         sc_quick = sc.model_copy(update={"time": sc.time.model_copy(update={"mode": "annual"})})
@@ -173,13 +208,15 @@ def demand(
         if list_gpus or gpus is None or gpu is None:
             if not list_gpus:
                 raise ScenarioError("command line", [("--gpus/--gpu", "both are required (or --list)")])
-            t = Table(title=f"GPU catalogue (design power adds {NETWORK_STORAGE_SHARE:.0%} for networking and storage)")
+            t = table(
+                f"GPU catalogue (design power adds {NETWORK_STORAGE_SHARE:.0%} for networking and storage)",
+                ["gpu", "board_w", "server_w_per_gpu", "source"],
+                right=("board_w", "server_w_per_gpu"),
+            )
             cat = gpu_catalogue()
-            for c in ("gpu", "board_w", "server_w_per_gpu", "source"):
-                t.add_column(c)
             for r in cat.itertuples(index=False):
                 t.add_row(r.gpu, f"{r.board_w:g}", f"{r.server_w_per_gpu:g}", r.source)
-            out.print(t)
+            print_table(t)
             return 0
         if workload not in ("training", "inference"):
             raise ScenarioError("command line", [("--workload", f"must be training or inference (got {workload!r})")])

@@ -16,7 +16,7 @@ from gridsite.errors import EXIT_INFEASIBLE, ScenarioError
 
 def pareto(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file")],
-    out_dir: Annotated[Path, options.out()],
+    out_opt: Annotated[Path | None, options.out(options.OUT_RUN_HELP)] = None,
     points: Annotated[int, typer.Option("--points", help="Frontier points incl. the two anchors (≥ 2)")] = 5,
     workers: Annotated[int | None, options.workers()] = None,
     scheduler: Annotated[str | None, options.scheduler()] = None,
@@ -27,6 +27,7 @@ def pareto(
     force: Annotated[bool, options.force()] = False,
 ) -> None:
     """Cost–carbon Pareto frontier (ε-constraint): min-cost, min-carbon, then N−2 carbon-capped cost solves."""
+    out_dir = options.default_out(out_opt, scenario)
     from gridsite.api import run_pareto
     from optimizer.model.scenario import load_scenario
     from optimizer.studies.sweep import progress_bar
@@ -87,7 +88,9 @@ def pareto(
 
 def sweep(
     sweep_file: Annotated[Path, typer.Argument(help="Sweep YAML file (base scenario + parameters)")],
-    out_dir: Annotated[Path, options.out("Output folder (points/ are kept as they finish)")],
+    out_opt: Annotated[
+        Path | None, options.out("Output folder; points/ are kept as they finish (default: runs/<sweep name>)")
+    ] = None,
     workers: Annotated[int | None, options.workers()] = None,
     scheduler: Annotated[str | None, options.scheduler()] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip points already done in --out")] = False,
@@ -106,6 +109,8 @@ def sweep(
     from optimizer.studies.sweep import progress_bar
     from optimizer.studies.sweepfile import check_against_region_set
     from rendering.safety import check_out_dir
+
+    out_dir = options.default_out(out_opt, sweep_file, sweep=True)
 
     def _check():
         check_out_dir(out_dir, force=force, inputs=[sweep_file], accept=("sweep",), writes_into=True)
