@@ -217,13 +217,17 @@ def write_gpkg(tables: Mapping[str, pd.DataFrame], region_set, path: str | Path,
     try:
         for name, gdf in layers(tables, region_set).items():
             gdf = _text(gdf)
+            gtype = LAYERS[name][0]
+            kinds = set(gdf.geometry.dropna().geom_type) if len(gdf) else set()
+            if name == "regions" and kinds and kinds <= {"Point"}:
+                gtype = "Point"  # a region set without boundary polygons: its regions are points
             gdf.to_file(
                 path,
                 layer=name,
                 driver="GPKG",
                 engine="pyogrio",
-                geometry_type=LAYERS[name][0],
-                promote_to_multi=LAYERS[name][0].startswith("Multi"),
+                geometry_type=gtype,
+                promote_to_multi=gtype.startswith("Multi"),
                 layer_options={"DESCRIPTION": layer_description(name, gdf.columns, currency)},
             )
     finally:

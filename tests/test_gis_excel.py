@@ -121,6 +121,26 @@ def test_gpkg_empty_layers_keep_their_geometry_type(run, china, tmp_path):
         assert pyogrio.read_info(path, layer=name)["features"] == 0
 
 
+def test_gpkg_regions_without_boundaries_are_a_point_layer(run, china, tmp_path):
+    """A region set without boundary polygons (regions are points) gets a Point regions layer, with no warning
+    about points written into a polygon layer."""
+    import warnings
+    from types import SimpleNamespace
+
+    import geopandas as gpd
+
+    _, _, tables = run
+    pts = china.regions[["id"]].copy()
+    pts["geometry"] = gpd.points_from_xy(china.regions["lon"], china.regions["lat"])
+    flat = SimpleNamespace(regions=gpd.GeoDataFrame(pts, geometry="geometry", crs=4326), currency="CNY")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = gis.write_gpkg(tables, flat, tmp_path / "points.gpkg", currency="CNY")
+    kinds = {str(n): str(t) for n, t in pyogrio.list_layers(path)}
+    assert kinds["regions"] == "Point"
+    assert pyogrio.read_info(path, layer="regions")["features"] == len(china.regions)
+
+
 def test_xlsx_sheets_headers_units_and_frozen_rows(run):
     out, _, tables = run
     wb = load_workbook(out / "results.xlsx")
