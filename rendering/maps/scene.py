@@ -33,6 +33,7 @@ from rendering.maps.common import (
     _tonnes,
     region_values,
 )
+from rendering.maps.territory import Territory, china_territory
 from rendering.runformat import normalise_tables
 
 # --------------------------------------------------------------------------------------------------------------
@@ -64,6 +65,8 @@ class _Scene:
     attribution: str
     main_extent: tuple[float, float, float, float]  # lon/lat box of the main land areas
     green_hidden: int = 0  # green-power transfers below MIN_ARROW_SHARE of the largest, not drawn as arrows
+    idle_hidden: int = 0  # corridors of the flows table that carry no flow (not drawn)
+    territory: Territory | None = None  # China's whole territory (outline, Taiwan/HK/Macao, dashed line)
 
 
 def _main_extent(regions: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
@@ -345,6 +348,9 @@ def _build_scene(
 
     if len(t["flows"]):
         corridors, from_graph = _scene_flows(region_set, t["flows"], points), False
+        # only corridors that carry a flow are drawn; the idle ones are counted in the legend
+        idle_hidden = int((~corridors["active"]).sum())
+        corridors = corridors[corridors["active"]].reset_index(drop=True)
         green = corridors.loc[corridors["energy_gwh"].fillna(0) > 0]
         green = green[["corridor_id", "from_region", "to_region", "energy_gwh"]].reset_index(drop=True)
         # tiny transfers stay in the flows table (corridor hover) but are not drawn as arrows
@@ -353,7 +359,7 @@ def _build_scene(
         green = green[~small].reset_index(drop=True)
     else:
         corridors, from_graph = _scene_graph_corridors(region_set, points), True
-        green_hidden = 0
+        green_hidden = idle_hidden = 0
         green = pd.DataFrame(columns=["corridor_id", "from_region", "to_region", "energy_gwh"])
 
     title, subtitle = _titles(summary, region_set, lang)
@@ -379,4 +385,6 @@ def _build_scene(
         attribution=_attribution(region_set),
         main_extent=extent,
         green_hidden=green_hidden,
+        idle_hidden=idle_hidden,
+        territory=china_territory(region_set),
     )
