@@ -550,12 +550,12 @@ def test_interactive_zh_has_no_english_texts(china, china_run):
             if bar is not None and bar.title.text:
                 texts.append(bar.title.text)
     texts += [b.label for b in fig.layout.updatemenus[0].buttons]
-    texts += [str(fig.layout.legend.title.text)] + [a.text for a in fig.layout.annotations]
+    texts += [str(fig.layout.legend.title.text), fig.layout.title.text] + [a.text for a in fig.layout.annotations]
     joined = " ".join(t for t in texts if t not in ("base",))
     assert "宁夏" in joined and "训练集群" in joined and "台湾" in joined and "示意图" in joined
     english = re.findall(
         r"\b(Capacity|Energy|Green share|Clusters|facility|per year|Region|Layers|Corridor|Training|Inference|"
-        r"Certificates|Dedicated|no data|Price|Emissions|utilisation|Also at this site|Schematic|n/a)\b",
+        r"Certificates|Dedicated|no data|Price|Emissions|utilisation|Also at this site|Schematic|n/a|cost|bn|yr)\b",
         joined,
     )
     assert not english, sorted(set(english))

@@ -266,14 +266,14 @@ def _corridor_traces(scene: _Scene) -> list:
                 line={"color": _rgb(CORRIDOR_CMAP(0.25 + 0.75 * float(r.utilisation))), "width": width},
             )
         )
-    h = {k: _h(k, lang) for k in ("capacity", "rated", "max_flow", "mean", "energy", "utilisation")}
+    h = {k: _h(k, lang) for k in ("capacity", "rated", "max_flow", "mean", "transfer", "utilisation")}
     texts = [
         _na(
             f"<b>{_route(scene, r.from_region, r.to_region)}</b> ({html.escape(r.corridor_id)}, "
             f"{html.escape(_word(r.kind, lang))})<br>"
             f"{h['capacity']} {_fmt(r.capacity_mw, 'MW')} ({h['rated']} {_fmt(r.rated_mw, 'MW')})<br>"
             f"{h['max_flow']} {_fmt(r.max_flow_mw, 'MW')} · {h['mean']} {_fmt(r.mean_flow_mw, 'MW')}<br>"
-            f"{h['energy']} {_fmt(r.energy_gwh, 'GWh')} · {h['utilisation']} {_pct(r.utilisation)}",
+            f"{h['transfer']} {_fmt(r.energy_gwh, 'GWh')} · {h['utilisation']} {_pct(r.utilisation)}",
             lang,
         )
         for r in cor.itertuples(index=False)

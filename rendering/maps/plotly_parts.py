@@ -45,6 +45,7 @@ _H: dict[str, tuple[str, str]] = {
     "clusters": ("Clusters", "集群数"),
     "facility": ("facility", "设施"),
     "energy": ("Energy", "用电量"),
+    "transfer": ("Energy", "输送电量"),
     "grid": ("grid", "电网"),
     "dedicated": ("dedicated green", "专用绿电"),
     "certificates": ("certificates", "绿证"),

@@ -132,7 +132,7 @@ def _titles(summary: Mapping[str, Any], region_set: RegionSet, lang: str) -> tup
         extra = []
         if matching:
             shown = _MATCHING_ZH.get(str(matching), str(matching)) if lang == "zh" else str(matching)
-            extra.append(f"{shown} {_t('matching', lang)}")
+            extra.append(f"{shown}{'' if lang == 'zh' else ' '}{_t('matching', lang)}")
         if pol.get("applies_to"):
             extra.append(_APPLIES.get(str(pol["applies_to"]), (str(pol["applies_to"]),) * 2)[lang == "zh"])
         parts.append(txt + (f" ({', '.join(extra)})" if extra else ""))
@@ -157,12 +157,14 @@ def _titles(summary: Mapping[str, Any], region_set: RegionSet, lang: str) -> tup
             shown = _tonnes(value)
         elif mode == "cost" and (num := _num(value)) is not None:
             # the objective is in millions of the currency per year (summary.json: objective_unit)
-            shown = _money(num * 1e6, currency) + "/yr"
+            # Chinese counts large sums in 亿 (10⁸)
+            shown = f"{num / 100:,.2f} 亿 {currency}/年" if lang == "zh" else _money(num * 1e6, currency) + "/yr"
         elif _num(value) is None:
             shown = str(value)
         else:
             shown = f"{_num(value):,.4g}"
-        obj_parts.append(f"{_t('objective', lang).capitalize()} ({mode}): {shown}")
+        mode_txt = {"cost": "成本", "carbon": "碳排放"}.get(mode, mode) if lang == "zh" else mode
+        obj_parts.append(f"{_t('objective', lang).capitalize()} ({mode_txt}): {shown}")
     em = summary.get("emissions_t") or {}
     if em:
         em_txt = []
