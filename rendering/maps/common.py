@@ -83,8 +83,10 @@ PROJECTIONS = {
 }
 _AREA_NAME = {"china": ("China", "中国"), "us": ("United States (48 contiguous states)", "美国本土48州")}
 
-WORKLOAD_COLOURS = {"training": "#d7301f", "inference": "#2171b5"}
-_OTHER_WORKLOAD = "#636363"
+#: placed clusters are neutral (no hue of any region colour scale): training dark, inference light, both outlined
+WORKLOAD_COLOURS = {"training": "#3d3d3d", "inference": "#f0f0f0"}
+WORKLOAD_EDGES = {"training": "#ffffff", "inference": "#1a1a1a"}
+_OTHER_WORKLOAD = "#8c8c8c"
 GREEN_COLOUR = "#1a9850"
 CERT_COLOUR = "#c51b7d"
 #: dedicated green-power transfers smaller than this share of the largest one are not drawn as arrows
@@ -125,6 +127,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "regions": ("Regions", "区域"),
     "colour_utilisation": ("colour: utilisation", "颜色：利用率"),
     "size_facility": ("size: facility MW", "大小：设施 MW"),
+    "idle_hidden": ("{n} corridors without flow not drawn", "{n} 条无潮流通道未绘制"),
+    "territory_no_data": ("{names}: no data", "{names}：无数据"),
+    "dashes": ("Maritime boundary (dashed line)", "海上边界（断续线）"),
+    "scs_islands": ("South China Sea islands", "南海诸岛"),
+    "outline": ("National boundary", "国界"),
+    "site_label": ("Candidate site labels", "候选站点名称"),
 }
 _MATCHING_ZH = {"annual": "年度", "monthly": "月度", "hourly": "逐时"}
 _APPLIES = {"hubs": ("hub sites", "枢纽站点"), "all": ("all sites", "全部站点")}
@@ -329,15 +337,36 @@ def _tonnes(x: Any) -> str:
     return f"{v:,.0f} t CO₂"
 
 
+def _nice_floor(x: float, step: float) -> float:
+    return float(np.floor(x / step + 1e-9) * step)
+
+
+def _nice_ceil(x: float, step: float) -> float:
+    return float(np.ceil(x / step - 1e-9) * step)
+
+
 def _norm(values: np.ndarray, quantity: str) -> mcolors.Normalize:
+    """The colour-scale range of a quantity, fitted to the data and rounded outwards to a round step.
+
+    Shares (stored as fractions) are fitted to steps of 5 % within 0–100 % (80–100 % when every value is in that
+    range, not 0–100 %); loads and gaps start at 0 (a sequential scale of MW); other quantities span
+    [min, max] of the data rounded to a tenth of their magnitude.
+    """
     finite = values[np.isfinite(values)]
-    if quantity == "green_share":
-        return mcolors.Normalize(0.0, 1.0)
     if not len(finite):
         return mcolors.Normalize(0.0, 1.0)
     lo, hi = float(finite.min()), float(finite.max())
+    if quantity in ("green_share", "headroom_used"):
+        top = 1.0 if quantity == "green_share" else float("inf")
+        lo, hi = max(_nice_floor(lo, 0.05), 0.0), min(_nice_ceil(hi, 0.05), top)
+        if hi <= lo:  # one value: a 5 % band around it
+            lo, hi = (lo - 0.05, hi) if lo >= 0.05 else (lo, hi + 0.05)
+        return mcolors.Normalize(lo, hi)
     if quantity in ("added_load_mw", "gap_mw"):
         lo = min(lo, 0.0)
+    elif hi > lo:
+        step = 10 ** np.floor(np.log10(hi - lo)) / 2
+        lo, hi = _nice_floor(lo, step), _nice_ceil(hi, step)
     if hi <= lo:
         hi = lo + 1.0
     return mcolors.Normalize(lo, hi)

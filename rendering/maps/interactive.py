@@ -13,28 +13,35 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
-import shapely
-from matplotlib import colormaps
-from shapely.geometry import MultiPolygon, Polygon, mapping
-from shapely.geometry.polygon import orient
 
 from geodata.regionset import RegionSet
 from rendering.maps.common import (
-    _OTHER_WORKLOAD,
     CERT_COLOUR,
     CORRIDOR_CMAP,
     GREEN_COLOUR,
     QUANTITIES,
-    WORKLOAD_COLOURS,
-    _norm,
-    _polygons,
     _t,
-    _tonnes,
+)
+from rendering.maps.plotly_parts import (
+    _cluster_traces,
+    _fmt,
+    _geojson,
+    _h,
+    _inset_traces,
+    _na,
+    _pct,
+    _plotly_scale,
+    _rgb,
+    _site_hover,
+    _territory_traces,
+    _word,
+    _z,
+    _zrange,
 )
 from rendering.maps.scene import _build_scene, _Scene
+from rendering.maps.territory import clip_to
 from rendering.runformat import atomic_write, normalise_tables
 
 # --------------------------------------------------------------------------------------------------------------
@@ -56,55 +63,6 @@ window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
 """
 
 
-def _rgb(colour: Any) -> str:
-    r, g, b, a = mcolors.to_rgba(colour)
-    return f"rgba({round(r * 255)},{round(g * 255)},{round(b * 255)},{a:.2f})"
-
-
-def _plotly_scale(cmap: Any, n: int = 11) -> list[list[Any]]:
-    cm = colormaps[cmap] if isinstance(cmap, str) else cmap
-    return [[i / (n - 1), _rgb(cm(i / (n - 1)))] for i in range(n)]
-
-
-def _geojson(regions: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Region polygons as a GeoJSON FeatureCollection (feature id = region id), rounded to 0.001° and wound
-    clockwise as d3-geo (plotly) expects for spherical polygons."""
-    feats = []
-    for rid, geom in zip(regions["id"], regions.geometry, strict=True):
-        parts = []
-        for p in _polygons(geom):
-            p = shapely.transform(p, lambda c: np.round(c, 3))
-            # rings that simplification or rounding collapsed to zero area make d3 treat the feature as
-            # covering the globe (and break fitbounds): drop them, they are invisible anyway
-            if p.is_empty or Polygon(p.exterior).area < 1e-6:
-                continue
-            holes = [r for r in p.interiors if Polygon(r).area >= 1e-6]
-            parts.append(orient(Polygon(p.exterior, holes), sign=-1.0))
-        if not parts:
-            continue
-        g = parts[0] if len(parts) == 1 else MultiPolygon(parts)
-        feats.append({"type": "Feature", "id": str(rid), "properties": {}, "geometry": mapping(g)})
-    return {"type": "FeatureCollection", "features": feats}
-
-
-def _fmt(v: Any, unit: str = "", decimals: int = 0) -> str:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "n/a"
-    if not np.isfinite(f):
-        return "n/a"
-    return f"{f:,.{decimals}f} {unit}".strip()
-
-
-def _pct(v: Any) -> str:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "n/a"
-    return f"{f * 100:.0f} %" if np.isfinite(f) else "n/a"
-
-
 def _bearing(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dl = math.radians(lon2 - lon1)
@@ -124,55 +82,25 @@ def _region_hover(scene: _Scene, tables: dict[str, pd.DataFrame]) -> list[str]:
         if r.id in reg.index:
             x = reg.loc[r.id]
             extra = [
-                ("Added energy", x["added_energy_gwh"], "GWh"),
-                ("New wind", x["new_wind_mw"], "MW"),
-                ("New solar", x["new_solar_mw"], "MW"),
-                ("Certificates sold", x["cert_sold_gwh"], "GWh"),
-                ("Certificates bought", x["cert_bought_gwh"], "GWh"),
-                ("Green power exported", x["exported_gwh"], "GWh"),
-                ("Green power imported", x["imported_gwh"], "GWh"),
-                ("Added peak (design)", x["added_peak_mw"], "MW"),
-                ("Firm imports", x["grid_import_mw"], "MW"),
-                ("New firm capacity", x["new_firm_mw"], "MW"),
-                ("Load shed", x["shed_gwh"], "GWh"),
+                ("added_energy", x["added_energy_gwh"], "GWh"),
+                ("new_wind", x["new_wind_mw"], "MW"),
+                ("new_solar", x["new_solar_mw"], "MW"),
+                ("cert_sold", x["cert_sold_gwh"], "GWh"),
+                ("cert_bought", x["cert_bought_gwh"], "GWh"),
+                ("exported", x["exported_gwh"], "GWh"),
+                ("imported", x["imported_gwh"], "GWh"),
+                ("added_peak", x["added_peak_mw"], "MW"),
+                ("firm_imports", x["grid_import_mw"], "MW"),
+                ("new_firm", x["new_firm_mw"], "MW"),
+                ("shed", x["shed_gwh"], "GWh"),
             ]
-            lines += [f"{k}: {_fmt(v, u)}" for k, v, u in extra if np.isfinite(v) and v != 0]
-        out.append("<br>".join(lines))
+            lines += [f"{_h(k, scene.lang)}: {_fmt(v, u)}" for k, v, u in extra if np.isfinite(v) and v != 0]
+        out.append(_na("<br>".join(lines), scene.lang))
     return out
-
-
-def _site_hover(scene: _Scene, sid: str) -> list[str]:
-    st = scene.site_stats
-    if sid not in st.index:
-        return []
-    x = st.loc[sid]
-    cur = scene.currency
-    lines = [
-        f"Clusters: {_fmt(x['n_clusters'])} · IT {_fmt(x['it_mw'], 'MW')} · facility {_fmt(x['facility_mw'], 'MW')}",
-        f"Energy {_fmt(x['energy_gwh'], 'GWh')}: grid {_fmt(x['grid_gwh'], 'GWh')}, dedicated green "
-        f"{_fmt(x['dedicated_green_gwh'], 'GWh')}, certificates {_fmt(x['certificates_gwh'], 'GWh')}",
-        f"Green share {_pct(x['green_share'])} (quota {_pct(x['quota'])})",
-        f"Price {_fmt(x['price_per_mwh'], f'{cur}/MWh', 1)} · EF {_fmt(x['ef_t_per_mwh'], 't CO₂/MWh', 3)}",
-        f"Emissions: location-based {_tonnes(x['emissions_location_t'])}, market-based "
-        f"{_tonnes(x['emissions_market_t'])}",
-    ]
-    return lines
 
 
 def _is_polygonal(gdf: gpd.GeoDataFrame) -> bool:
     return bool(gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon", "GeometryCollection"]).all())
-
-
-def _z(scene: _Scene, key: str) -> list[float | None]:
-    """Displayed values of a quantity per region (None where unknown, so plotly leaves the region grey)."""
-    v = scene.regions[key].to_numpy(dtype=float) * QUANTITIES[key].scale
-    return [float(x) if np.isfinite(x) else None for x in v]
-
-
-def _zrange(scene: _Scene, key: str) -> tuple[float, float]:
-    n = _norm(scene.regions[key].to_numpy(dtype=float), key)
-    s = QUANTITIES[key].scale
-    return float(n.vmin or 0.0) * s, float(n.vmax or 0.0) * s  # set by _norm, never None here
 
 
 def _colorbar_title(key: str, scene: _Scene) -> str:
@@ -180,9 +108,12 @@ def _colorbar_title(key: str, scene: _Scene) -> str:
     return f"{q.text(scene.lang)}<br>({q.unit_for(scene.currency)})"
 
 
-def _region_traces(scene: _Scene, tables: dict[str, pd.DataFrame], quantity: str) -> tuple[list, int]:
-    """A grey base of every region and the choropleth of ``quantity``; returns the traces and the index of the
-    choropleth among them (the trace the quantity drop-down restyles)."""
+def _region_traces(
+    scene: _Scene, tables: dict[str, pd.DataFrame], quantity: str, bounds: tuple[float, float, float, float] | None
+) -> tuple[list, int]:
+    """A grey base of every region and the choropleth of ``quantity`` (region shapes cut to ``bounds`` when given:
+    far islands go to the inset); returns the traces and the index of the choropleth among them (the trace the
+    quantity drop-down restyles)."""
     import plotly.graph_objects as go
 
     q = QUANTITIES[quantity]
@@ -220,7 +151,11 @@ def _region_traces(scene: _Scene, tables: dict[str, pd.DataFrame], quantity: str
                 },
             )
         ], 0
-    gj = _geojson(scene.regions)
+    shapes = scene.regions
+    if bounds is not None:
+        shapes = shapes.copy()
+        shapes["geometry"] = [clip_to(g, bounds) for g in shapes.geometry]
+    gj = _geojson(shapes)
     ids = scene.regions["id"].tolist()
     base = go.Choropleth(
         geojson=gj,
@@ -282,8 +217,11 @@ def _corridor_traces(scene: _Scene) -> list:
     if scene.corridors_from_graph:
         lon, lat = _lines(pairs, pts)
         texts = [
-            f"<b>{_route(scene, r.from_region, r.to_region, '↔')}</b> ({html.escape(r.kind)})<br>"
-            f"Capacity {_fmt(r.capacity_mw, 'MW')} → / {_fmt(r.capacity_back_mw, 'MW')} ←"
+            _na(
+                f"<b>{_route(scene, r.from_region, r.to_region, '↔')}</b> ({html.escape(_word(r.kind, lang))})<br>"
+                f"{_h('capacity', lang)} {_fmt(r.capacity_mw, 'MW')} → / {_fmt(r.capacity_back_mw, 'MW')} ←",
+                lang,
+            )
             for r in cor.itertuples(index=False)
         ]
         return [
@@ -312,22 +250,8 @@ def _corridor_traces(scene: _Scene) -> list:
     traces = []
     cap = cor["capacity_mw"].fillna(0.0)
     cmax = float(cap.max()) if cap.max() > 0 else 1.0
-    idle = cor[~cor["active"]]
-    if len(idle):
-        lon, lat = _lines(list(zip(idle["from_region"], idle["to_region"], strict=True)), pts)
-        traces.append(
-            go.Scattergeo(
-                lon=lon,
-                lat=lat,
-                mode="lines",
-                line={"color": "#bdbdbd", "width": 1},
-                hoverinfo="skip",
-                name=_t("corridor", lang),
-                legendgroup="corridors",
-                showlegend=False,
-            )
-        )
-    for r in cor[cor["active"]].sort_values("utilisation").itertuples(index=False):
+    # the scene holds only corridors that carry a flow; the others are counted in the legend name
+    for r in cor.sort_values("utilisation").itertuples(index=False):
         lon, lat = _lines([(r.from_region, r.to_region)], pts)
         width = 1.0 + 5.0 * math.sqrt(max(float(r.capacity_mw or 0.0), 0.0) / cmax)
         traces.append(
@@ -339,16 +263,24 @@ def _corridor_traces(scene: _Scene) -> list:
                 name=r.corridor_id,
                 legendgroup="corridors",
                 showlegend=False,
-                line={"color": _rgb(CORRIDOR_CMAP(float(r.utilisation))), "width": width},
+                line={"color": _rgb(CORRIDOR_CMAP(0.25 + 0.75 * float(r.utilisation))), "width": width},
             )
         )
+    h = {k: _h(k, lang) for k in ("capacity", "rated", "max_flow", "mean", "transfer", "utilisation")}
     texts = [
-        f"<b>{_route(scene, r.from_region, r.to_region)}</b> ({html.escape(r.corridor_id)}, {html.escape(r.kind)})<br>"
-        f"Capacity {_fmt(r.capacity_mw, 'MW')} (rated {_fmt(r.rated_mw, 'MW')})<br>"
-        f"Max flow {_fmt(r.max_flow_mw, 'MW')} · mean {_fmt(r.mean_flow_mw, 'MW')}<br>"
-        f"Energy {_fmt(r.energy_gwh, 'GWh')} · utilisation {_pct(r.utilisation)}"
+        _na(
+            f"<b>{_route(scene, r.from_region, r.to_region)}</b> ({html.escape(r.corridor_id)}, "
+            f"{html.escape(_word(r.kind, lang))})<br>"
+            f"{h['capacity']} {_fmt(r.capacity_mw, 'MW')} ({h['rated']} {_fmt(r.rated_mw, 'MW')})<br>"
+            f"{h['max_flow']} {_fmt(r.max_flow_mw, 'MW')} · {h['mean']} {_fmt(r.mean_flow_mw, 'MW')}<br>"
+            f"{h['transfer']} {_fmt(r.energy_gwh, 'GWh')} · {h['utilisation']} {_pct(r.utilisation)}",
+            lang,
+        )
         for r in cor.itertuples(index=False)
     ]
+    name = f"{_t('corridor', lang)}, {_t('colour_utilisation', lang)}"
+    if scene.idle_hidden:
+        name += "<br>(" + _t("idle_hidden", lang).format(n=scene.idle_hidden) + ")"
     traces.append(
         go.Scattergeo(
             # markers a little past the middle, so that the two directions of a pair do not coincide
@@ -357,7 +289,7 @@ def _corridor_traces(scene: _Scene) -> list:
             mode="markers",
             text=texts,
             hovertemplate="%{text}<extra></extra>",
-            name=f"{_t('corridor', lang)}, {_t('colour_utilisation', lang)}",
+            name=name,
             legendgroup="corridors",
             legendrank=4,
             marker={
@@ -419,13 +351,18 @@ def _arrow_traces(scene: _Scene) -> list:
             heads_lat.append(hy)
             angles.append(_bearing(hx, hy, b_lon, b_lat))
             route = _route(scene, r.from_region, r.to_region)
+            lg = scene.lang
             if key == "green":
-                texts.append(f"<b>Dedicated green power {route}</b><br>{_fmt(value, 'GWh')} per year")
+                texts.append(f"<b>{_h('dedicated_route', lg)} {route}</b><br>{_fmt(value, 'GWh')} {_h('per_year', lg)}")
             else:
                 sites = ", ".join(r.sites) if len(r.sites) else "n/a"
+                cost = _fmt(r.cost_m, "m " + cur, 2) if lg != "zh" else _fmt(r.cost_m, "百万 " + cur, 2)
                 texts.append(
-                    f"<b>Certificates {route}</b><br>{_fmt(value, 'GWh')} per year · cost "
-                    f"{_fmt(r.cost_m, 'm ' + cur, 2)}<br>for sites: {html.escape(sites)}"
+                    _na(
+                        f"<b>{_h('cert_route', lg)} {route}</b><br>{_fmt(value, 'GWh')} {_h('per_year', lg)} · "
+                        f"{_h('cost', lg)} {cost}<br>{_h('for_sites', lg)}: {html.escape(sites)}",
+                        lg,
+                    )
                 )
         traces.append(
             go.Scattergeo(
@@ -469,25 +406,32 @@ def _candidate_traces(scene: _Scene) -> list:
         if not len(sub):
             continue
         texts = []
+        lg = scene.lang
         for r in sub.itertuples(index=False):
-            hub = f" · hub {html.escape(str(r.hub_name))}" if str(r.hub_name).strip() else ""
+            hub = f" · {_h('hub', lg)} {html.escape(str(r.hub_name))}" if str(r.hub_name).strip() else ""
+            region = scene.region_label.get(str(r.region_id), str(r.region_id))
             lines = [
                 f"<b>{html.escape(r.label)}</b> ({html.escape(r.id)})",
-                f"Region: {html.escape(str(r.region_id))} · {html.escape(str(r.kind))}{hub}",
-                f"PUE {_fmt(r.pue, '', 2)} · max {_fmt(r.max_mw, 'MW')} · price "
+                f"{_h('region', lg)}: {html.escape(region)} · {html.escape(_word(str(r.kind), lg))}{hub}",
+                f"PUE {_fmt(r.pue, '', 2)} · {_h('max', lg)} {_fmt(r.max_mw, 'MW')} · {_h('price', lg)} "
                 f"{_fmt(r.price_per_mwh, f'{cur}/MWh', 1)}",
             ]
-            texts.append("<br>".join(lines + _site_hover(scene, r.id)))
+            texts.append(_na("<br>".join(lines + _site_hover(scene, r.id)), lg))
         traces.append(
             go.Scattergeo(
                 lon=sub["lon"],
                 lat=sub["lat"],
-                mode="markers",
                 text=texts,
                 hovertemplate="%{text}<extra></extra>",
                 name=_t(key, scene.lang),
                 legendgroup=key,
                 legendrank=rank,
+                # hub candidates carry their name (placed sites too: the cluster markers sit beside it)
+                mode="markers+text" if is_hub else "markers",
+                textposition="top center",
+                texttemplate="%{customdata}" if is_hub else None,
+                customdata=sub["label"].tolist() if is_hub else None,
+                textfont={"size": 10, "color": "#333333"},
                 marker={
                     "symbol": symbol,
                     "size": size,
@@ -499,68 +443,41 @@ def _candidate_traces(scene: _Scene) -> list:
     return traces
 
 
-def _cluster_traces(scene: _Scene) -> list:
-    """Placed clusters per workload: circles sized by facility MW, with the clusters and the site's results."""
-    import plotly.graph_objects as go
-
-    placed = scene.placed
-    traces = []
-    for wl in sorted(placed["workload"].unique(), key=lambda w: (w not in WORKLOAD_COLOURS, w)):
-        sub = placed[placed["workload"] == wl]
-        texts = []
-        for r in sub.itertuples(index=False):
-            lines = [
-                f"<b>{html.escape(r.label)}</b> ({html.escape(r.site_id)}): {r.n} {html.escape(wl)} cluster(s), "
-                f"{_fmt(r.mw, 'MW')} facility"
-            ]
-            lines += [
-                f"· {html.escape(cid)}: IT {_fmt(it, 'MW')}, facility {_fmt(fmw, 'MW')}" for cid, it, fmw in r.clusters
-            ]
-            lines.append(f"Energy {_fmt(r.energy_gwh, 'GWh')} per year")
-            texts.append("<br>".join(lines + _site_hover(scene, r.site_id)))
-        key = wl if wl in WORKLOAD_COLOURS else "other_workload"
-        traces.append(
-            go.Scattergeo(
-                lon=sub["lon"],
-                lat=sub["lat"],
-                mode="markers",
-                text=texts,
-                hovertemplate="%{text}<extra></extra>",
-                name=f"{_t(key, scene.lang)} ({_t('size_facility', scene.lang)})",
-                legendgroup=f"placed-{wl}",
-                legendrank=7,
-                marker={
-                    "size": (10 + 22 * np.sqrt(sub["mw"].clip(lower=0) / 300.0)).round(1).tolist(),
-                    "color": WORKLOAD_COLOURS.get(wl, _OTHER_WORKLOAD),
-                    "opacity": 0.85,
-                    "line": {"color": "black", "width": 1},
-                },
-            )
-        )
-    return traces
-
-
-def _quantity_menu(scene: _Scene, quantity: str, trace: int, polygons: bool) -> dict[str, Any]:
-    """A drop-down that restyles the region trace to each of :data:`QUANTITIES`."""
+def _quantity_menu(
+    scene: _Scene, quantity: str, trace: int, polygons: bool, inset: tuple[int, list[str]] | None = None
+) -> dict[str, Any]:
+    """A drop-down that restyles the region trace (and the inset's, ``inset`` = its trace index and region ids)
+    to each of :data:`QUANTITIES`."""
     buttons = []
     for key, q in QUANTITIES.items():
         lo, hi = _zrange(scene, key)
+        z = _z(scene, key)
         restyle: dict[str, Any] = {"name": [f"{_t('regions', scene.lang)}: {q.text(scene.lang)}"]}
         prefix = "" if polygons else "marker."
         restyle.update(
             {
-                f"{prefix}{'z' if polygons else 'color'}": [_z(scene, key)],
+                f"{prefix}{'z' if polygons else 'color'}": [z],
                 f"{prefix}{'zmin' if polygons else 'cmin'}": [lo],
                 f"{prefix}{'zmax' if polygons else 'cmax'}": [hi],
                 f"{prefix}colorscale": [_plotly_scale(q.cmap)],
                 f"{prefix}colorbar.title.text": [_colorbar_title(key, scene)],
             }
         )
+        traces = [trace]
+        if inset is not None:
+            by_id = dict(zip(scene.regions["id"], z, strict=True))
+            restyle["name"].append(_t("scs_islands", scene.lang))
+            restyle["z"].append([by_id[i] for i in inset[1]])
+            restyle["zmin"].append(lo)
+            restyle["zmax"].append(hi)
+            restyle["colorscale"].append(_plotly_scale(q.cmap))
+            restyle["colorbar.title.text"].append("")
+            traces.append(inset[0])
         buttons.append(
             {
                 "label": f"{q.text(scene.lang)} ({q.unit_for(scene.currency)})",
                 "method": "restyle",
-                "args": [restyle, [trace]],
+                "args": [restyle, traces],
             }
         )
     return {
@@ -599,25 +516,57 @@ def interactive_figure(
         raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
     norm_tables = normalise_tables(tables)
     scene = _build_scene(region_set, norm_tables, summary, lang)
-    region_traces, region_index = _region_traces(scene, norm_tables, quantity)
-    fig = go.Figure(
+    main_box: tuple[float, float, float, float] | None = None
+    if scene.territory is not None:  # far islands go to the South China Sea inset
+        x0, y0, x1, y1 = scene.main_extent
+        main_box = (x0 - 1.5, y0 - 1.5, x1 + 1.5, y1 + 1.5)
+    region_traces, region_index = _region_traces(scene, norm_tables, quantity, main_box)
+    traces = (
         region_traces
+        + (_territory_traces(scene, main_box, "geo") if main_box is not None else [])
         + _corridor_traces(scene)
         + _arrow_traces(scene)
         + _candidate_traces(scene)
         + _cluster_traces(scene)
     )
+    inset: tuple[int, list[str]] | None = None
+    if main_box is not None and _is_polygonal(scene.regions):
+        inset_traces, k = _inset_traces(scene, quantity)
+        inset = (len(traces) + k, list(inset_traces[k].locations))
+        traces += inset_traces
+    fig = go.Figure(traces)
     lat_1, lat_2, _ = _aea_params(scene.crs, scene.main_extent)
     fig.update_geos(
         visible=False,
         showframe=False,
         bgcolor="white",
         fitbounds="locations",
+        # the whole figure: without an explicit domain plotly shrinks the main map once a second geo (the inset)
+        # exists
+        domain={"x": [0.0, 1.0], "y": [0.0, 1.0]},
         # no projection.rotation: plotly.js's fitbounds centres the map itself and fails to fit (draws the map
         # at world scale) when a rotation is given
         projection={"type": "conic equal area", "parallels": [lat_1, lat_2]},
     )
+    if inset is not None:
+        fig.update_layout(
+            geo2={
+                "domain": {"x": [0.80, 0.97], "y": [0.13, 0.42]},
+                "fitbounds": "locations",
+                "projection": {"type": "conic equal area", "parallels": [lat_1, lat_2]},
+                "showcoastlines": False,
+                "showcountries": False,
+                "showland": False,
+                "showlakes": False,
+                "showframe": True,
+                "framecolor": "#666666",
+                "framewidth": 1,
+                "bgcolor": "white",
+            }
+        )
     foot = " · ".join(s for s in (scene.attribution, "gridsite") if s)
+    if scene.territory is not None:  # a China map: schematic, with the source of its boundaries
+        foot = scene.territory.note(lang) + " · gridsite"
     annotations = [
         {
             "text": html.escape(foot),
@@ -631,6 +580,36 @@ def interactive_figure(
             "font": {"size": 10, "color": "#666666"},
         }
     ]
+    if scene.territory is not None:
+        annotations.append(
+            {
+                "text": f"<b>{html.escape(scene.territory.badge(lang))}</b>",
+                "name": "schematic-note",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.0,
+                "y": 1.0,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "font": {"size": 13, "color": "#333333"},
+            }
+        )
+        if inset is not None:
+            annotations.append(
+                {
+                    "text": html.escape(_t("scs_islands", lang)),
+                    "name": "inset-label",
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.885,
+                    "y": 0.13,
+                    "xanchor": "center",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 10, "color": "#333333"},
+                }
+            )
     if scene.unbuilt:
         annotations.append(
             {
@@ -671,7 +650,7 @@ def interactive_figure(
             "font": {"size": 11},
         },
         hoverlabel={"align": "left"},
-        updatemenus=[_quantity_menu(scene, quantity, region_index, _is_polygonal(scene.regions))],
+        updatemenus=[_quantity_menu(scene, quantity, region_index, _is_polygonal(scene.regions), inset)],
         annotations=annotations,
         meta={"title": scene.title, "region_set": scene.name},
     )

@@ -33,6 +33,7 @@ from rendering.maps.common import (
     _tonnes,
     region_values,
 )
+from rendering.maps.territory import Territory, china_territory
 from rendering.runformat import normalise_tables
 
 # --------------------------------------------------------------------------------------------------------------
@@ -64,6 +65,8 @@ class _Scene:
     attribution: str
     main_extent: tuple[float, float, float, float]  # lon/lat box of the main land areas
     green_hidden: int = 0  # green-power transfers below MIN_ARROW_SHARE of the largest, not drawn as arrows
+    idle_hidden: int = 0  # corridors of the flows table that carry no flow (not drawn)
+    territory: Territory | None = None  # China's whole territory (outline, Taiwan/HK/Macao, dashed line)
 
 
 def _main_extent(regions: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
@@ -129,7 +132,7 @@ def _titles(summary: Mapping[str, Any], region_set: RegionSet, lang: str) -> tup
         extra = []
         if matching:
             shown = _MATCHING_ZH.get(str(matching), str(matching)) if lang == "zh" else str(matching)
-            extra.append(f"{shown} {_t('matching', lang)}")
+            extra.append(f"{shown}{'' if lang == 'zh' else ' '}{_t('matching', lang)}")
         if pol.get("applies_to"):
             extra.append(_APPLIES.get(str(pol["applies_to"]), (str(pol["applies_to"]),) * 2)[lang == "zh"])
         parts.append(txt + (f" ({', '.join(extra)})" if extra else ""))
@@ -154,12 +157,14 @@ def _titles(summary: Mapping[str, Any], region_set: RegionSet, lang: str) -> tup
             shown = _tonnes(value)
         elif mode == "cost" and (num := _num(value)) is not None:
             # the objective is in millions of the currency per year (summary.json: objective_unit)
-            shown = _money(num * 1e6, currency) + "/yr"
+            # Chinese counts large sums in 亿 (10⁸)
+            shown = f"{num / 100:,.2f} 亿 {currency}/年" if lang == "zh" else _money(num * 1e6, currency) + "/yr"
         elif _num(value) is None:
             shown = str(value)
         else:
             shown = f"{_num(value):,.4g}"
-        obj_parts.append(f"{_t('objective', lang).capitalize()} ({mode}): {shown}")
+        mode_txt = {"cost": "成本", "carbon": "碳排放"}.get(mode, mode) if lang == "zh" else mode
+        obj_parts.append(f"{_t('objective', lang).capitalize()} ({mode_txt}): {shown}")
     em = summary.get("emissions_t") or {}
     if em:
         em_txt = []
@@ -345,6 +350,9 @@ def _build_scene(
 
     if len(t["flows"]):
         corridors, from_graph = _scene_flows(region_set, t["flows"], points), False
+        # only corridors that carry a flow are drawn; the idle ones are counted in the legend
+        idle_hidden = int((~corridors["active"]).sum())
+        corridors = corridors[corridors["active"]].reset_index(drop=True)
         green = corridors.loc[corridors["energy_gwh"].fillna(0) > 0]
         green = green[["corridor_id", "from_region", "to_region", "energy_gwh"]].reset_index(drop=True)
         # tiny transfers stay in the flows table (corridor hover) but are not drawn as arrows
@@ -353,7 +361,7 @@ def _build_scene(
         green = green[~small].reset_index(drop=True)
     else:
         corridors, from_graph = _scene_graph_corridors(region_set, points), True
-        green_hidden = 0
+        green_hidden = idle_hidden = 0
         green = pd.DataFrame(columns=["corridor_id", "from_region", "to_region", "energy_gwh"])
 
     title, subtitle = _titles(summary, region_set, lang)
@@ -379,4 +387,6 @@ def _build_scene(
         attribution=_attribution(region_set),
         main_extent=extent,
         green_hidden=green_hidden,
+        idle_hidden=idle_hidden,
+        territory=china_territory(region_set),
     )

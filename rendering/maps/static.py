@@ -33,12 +33,15 @@ from rendering.maps.common import (
     GREEN_COLOUR,
     QUANTITIES,
     WORKLOAD_COLOURS,
+    WORKLOAD_EDGES,
     _norm,
     _polygons,
     _resolve_lang,
     _t,
+    cjk_font,
 )
 from rendering.maps.scene import _build_scene, _Scene
+from rendering.maps.territory import SCS_BOX
 from rendering.runformat import atomic_write
 
 # --------------------------------------------------------------------------------------------------------------
@@ -90,10 +93,14 @@ def _fit_limits(ext: np.ndarray, pad: float, ratio: float) -> tuple[float, float
 
 
 def _draw_corridors(c: _Canvas, lang: str) -> list:
-    """Corridor lines: the flows' corridors (width: capacity, colour: utilisation; idle ones thin and grey),
-    or every corridor of the graph in light grey when there are no flows."""
+    """Corridor lines: the flows' corridors that carry a flow (width: capacity, colour: utilisation; corridors
+    without flow are left out and counted in the legend), or every corridor of the graph in light grey when
+    there are no flows."""
     cor = c.scene.corridors
     if not len(cor):
+        if c.scene.idle_hidden:
+            label = _t("idle_hidden", lang).format(n=c.scene.idle_hidden)
+            return [Line2D([], [], color=CORRIDOR_CMAP(0.25), lw=1.0, label=label)]
         return []
     if c.scene.corridors_from_graph:
         for r in cor.itertuples(index=False):
@@ -112,7 +119,7 @@ def _draw_corridors(c: _Canvas, lang: str) -> list:
     cap = cor["capacity_mw"].fillna(0.0)
     cmax = float(cap.max()) if cap.max() > 0 else 1.0
     off = 0.0035 * c.width  # opposite directions of a pair drawn side by side
-    for r in cor.assign(cap_=cap).sort_values(["active", "utilisation"]).itertuples(index=False):
+    for r in cor.assign(cap_=cap).sort_values("utilisation").itertuples(index=False):
         (ax_, ay), (bx, by) = c.region_xy(r.from_region), c.region_xy(r.to_region)
         n = math.hypot(bx - ax_, by - ay) or 1.0
         ox, oy = (by - ay) / n * off, -(bx - ax_) / n * off  # to the right of the direction of flow
@@ -120,14 +127,17 @@ def _draw_corridors(c: _Canvas, lang: str) -> list:
         c.ax.plot(
             [ax_ + ox, bx + ox],
             [ay + oy, by + oy],
-            color=CORRIDOR_CMAP(float(r.utilisation)) if r.active else "#bdbdbd",
-            lw=0.6 + 3.4 * share if r.active else 0.5 + 1.0 * share,
-            alpha=0.95 if r.active else 0.6,
-            zorder=3.5 if r.active else 3,
+            color=CORRIDOR_CMAP(0.25 + 0.75 * float(r.utilisation)),
+            lw=0.6 + 3.4 * share,
+            alpha=0.9,
+            zorder=3.5,
             solid_capstyle="round",
             gid=_svg_id("corridor", r.from_region, r.to_region),
         )
-    return [Line2D([], [], color=CORRIDOR_CMAP(0.7), lw=2.5, label=_t("corridor", lang))]
+    label = _t("corridor", lang)
+    if c.scene.idle_hidden:
+        label += "\n(" + _t("idle_hidden", lang).format(n=c.scene.idle_hidden) + ")"
+    return [Line2D([], [], color=CORRIDOR_CMAP(0.7), lw=2.5, label=label)]
 
 
 def _draw_arrows(c: _Canvas, lang: str) -> list:
@@ -204,35 +214,76 @@ def _draw_candidates(c: _Canvas, lang: str) -> list:
     return handles
 
 
-#: static map: marker area (points²) per MW of facility load
-_PT2_PER_MW = 1.6
+#: static map: radius (points) of the largest cluster marker, whatever its MW: circles never cover provinces
+_MAX_RADIUS_PT = 13.0
+_MIN_AREA_PT2 = 18.0
 
 
-def _draw_clusters(c: _Canvas, lang: str) -> tuple[list, list]:
-    """Placed clusters (one circle per site and workload, area ∝ facility MW) and their site labels."""
+def _pt2_per_mw(placed: pd.DataFrame) -> float:
+    """Marker area (points²) per MW of facility load: the largest marker gets a radius of ``_MAX_RADIUS_PT``.
+
+    Area ∝ MW (a site of twice the load has twice the disc area): ``s_i = π R² · MW_i / max_j MW_j``.
+    """
+    top = float(placed["mw"].max()) if len(placed) else 0.0
+    return math.pi * _MAX_RADIUS_PT**2 / top if top > 0 else 1.0
+
+
+def _ring(n: int, i: int) -> tuple[float, float]:
+    """Unit offset of the ``i``-th of ``n`` markers sharing a site (a small ring; none for a single marker)."""
+    if n <= 1:
+        return 0.0, 0.0
+    angle = math.pi + 2 * math.pi * i / n  # the first one to the left (west), then anticlockwise
+    return math.cos(angle), math.sin(angle)
+
+
+def _draw_clusters(c: _Canvas, lang: str) -> tuple[list, list, list]:
+    """Placed clusters (one circle per site and workload, area ∝ facility MW, neutral fills so they never look
+    like a value of the region colour scale); returns legend handles, size-legend handles and the screen boxes
+    of the markers (for label placement)."""
+    from matplotlib.transforms import Bbox
+
     placed = c.scene.placed
     if not len(placed):
-        return [], []
-    k = _PT2_PER_MW
-    handles, size_handles = [], []
-    both = placed.groupby("site_id")["workload"].transform("nunique") > 1
-    shift = 0.008 * c.width  # training left, inference right where a site has both
-    for wl in sorted(placed["workload"].unique(), key=lambda w: (w not in WORKLOAD_COLOURS, w)):
+        return [], [], []
+    k = _pt2_per_mw(placed)
+    handles, size_handles, boxes = [], [], []
+    order = {
+        w: i for i, w in enumerate(sorted(placed["workload"].unique(), key=lambda w: (w not in WORKLOAD_COLOURS, w)))
+    }
+    n_at = placed.groupby("site_id")["workload"].transform("nunique")
+    rank = placed["workload"].map(order).groupby(placed["site_id"]).rank(method="dense").astype(int) - 1
+    c.ax.apply_aspect()
+    px_per_pt = c.fig.dpi / 72.0
+    for wl in order:
         sub = placed[placed["workload"] == wl]
+        sizes = np.maximum(sub["mw"].to_numpy() * k, _MIN_AREA_PT2)
         pts = np.array([c.xy(lo, la) for lo, la in zip(sub["lon"], sub["lat"], strict=True)])
-        dx = np.where(both[sub.index], -shift if wl == "training" else shift, 0.0)
+        disp = c.ax.transData.transform(pts)
+        # co-located workloads on a small ring around the site, one marker radius out
+        ring = np.array([_ring(int(n_at[i]), int(rank[i])) for i in sub.index]).reshape(-1, 2)
+        radius_px = np.sqrt(sizes / math.pi) * px_per_pt
+        disp = disp + ring * (radius_px[:, None] * 0.9 + 2.0)
+        pts = c.ax.transData.inverted().transform(disp)
         colour = WORKLOAD_COLOURS.get(wl, _OTHER_WORKLOAD)
+        edge = WORKLOAD_EDGES.get(wl, "#1a1a1a")
         c.ax.scatter(
-            pts[:, 0] + dx,
+            pts[:, 0],
             pts[:, 1],
-            s=np.maximum(sub["mw"].to_numpy() * k, 30.0),
+            s=sizes,
             color=colour,
-            alpha=0.85,
-            edgecolor="black",
-            linewidth=0.8,
+            alpha=0.88,
+            edgecolor=edge,
+            linewidth=1.0,
             zorder=7,
+            path_effects=[],
             gid=_svg_id("clusters", wl),
         )
+        # a thin dark ring under light markers keeps them visible on light regions
+        c.ax.scatter(
+            pts[:, 0], pts[:, 1], s=sizes * 1.12, facecolor="none", edgecolor="#1a1a1a", linewidth=0.5, zorder=6.9
+        )
+        for (x, y), r in zip(disp, radius_px, strict=True):
+            boxes.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
         key = wl if wl in WORKLOAD_COLOURS else "other_workload"
         handles.append(
             Line2D(
@@ -242,35 +293,111 @@ def _draw_clusters(c: _Canvas, lang: str) -> tuple[list, list]:
                 marker="o",
                 markersize=9,
                 markerfacecolor=colour,
-                markeredgecolor="black",
-                alpha=0.85,
+                markeredgecolor="#1a1a1a",
                 label=_t(key, lang),
             )
         )
     for mw in _size_refs(float(placed["mw"].max())):
         size_handles.append(
-            c.ax.scatter([], [], s=mw * k, facecolor="none", edgecolor="black", linewidth=0.8, label=f"{mw:g} MW")
+            c.ax.scatter([], [], s=mw * k, facecolor="none", edgecolor="#1a1a1a", linewidth=0.8, label=f"{mw:,.0f} MW")
         )
-    per_site = placed.groupby("site_id").agg(
-        lon=("lon", "first"), lat=("lat", "first"), label=("label", "first"), mw=("mw", "sum")
-    )
-    for i, r in enumerate(per_site.sort_values("lat").itertuples()):
-        radius = math.sqrt(max(r.mw * k, 30.0) / math.pi)
-        c.ax.annotate(
-            f"{r.label}\n{r.mw:,.0f} MW",
+    return handles, size_handles, boxes
+
+
+#: label positions tried around a point, in order: (dx, dy) in units of the marker radius + gap, ha, va
+_LABEL_SPOTS = (
+    (1, 0, "left", "center"),
+    (-1, 0, "right", "center"),
+    (0, 1, "center", "bottom"),
+    (0, -1, "center", "top"),
+    (0.75, 0.75, "left", "bottom"),
+    (-0.75, 0.75, "right", "bottom"),
+    (0.75, -0.75, "left", "top"),
+    (-0.75, -0.75, "right", "top"),
+)
+
+
+def _place_label(
+    c: _Canvas, text: str, xy: tuple[float, float], radius_pt: float, taken: list, *, must: bool, **kw: Any
+) -> bool:
+    """Put ``text`` next to ``xy`` at the first of :data:`_LABEL_SPOTS` where it overlaps no box in ``taken`` and
+    stays on the map; when none is free, the spot with the fewest overlaps if ``must``, else nothing."""
+    renderer = c.fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg canvas (FigureCanvasAgg)
+    frame = c.ax.get_window_extent(renderer)
+    best: tuple[int, Any] | None = None
+    gap = radius_pt + 2.5
+    for dx, dy, ha, va in _LABEL_SPOTS:
+        ann = c.ax.annotate(text, xy, xytext=(dx * gap, dy * gap), textcoords="offset points", ha=ha, va=va, **kw)
+        bb = ann.get_window_extent(renderer)
+        hits = sum(bb.overlaps(o) for o in taken) + (
+            0 if frame.contains(bb.x0, bb.y0) and frame.contains(bb.x1, bb.y1) else 5
+        )
+        if hits == 0:
+            taken.append(bb)
+            if best is not None:
+                best[1].remove()
+            return True
+        if best is None or hits < best[0]:
+            if best is not None:
+                best[1].remove()
+            best = (hits, ann)
+        else:
+            ann.remove()
+    if best is not None:
+        if must:
+            taken.append(best[1].get_window_extent(renderer))
+            return True
+        best[1].remove()
+    return False
+
+
+def _draw_labels(c: _Canvas, lang: str, boxes: list) -> None:
+    """Site labels: every placed site (name and MW, never dropped) and then the unplaced hub candidates (name,
+    only where there is room), each at the first free spot around its marker."""
+    placed = c.scene.placed
+    taken = list(boxes)
+    if len(placed):
+        k = _pt2_per_mw(placed)
+        per_site = placed.groupby("site_id").agg(
+            lon=("lon", "first"),
+            lat=("lat", "first"),
+            label=("label", "first"),
+            mw=("mw", "sum"),
+            big=("mw", "max"),
+            n=("workload", "nunique"),
+        )
+        for sid, r in per_site.sort_values("mw", ascending=False).iterrows():
+            radius = math.sqrt(max(r.big * k, _MIN_AREA_PT2) / math.pi) * (2.0 if r.n > 1 else 1.0)
+            _place_label(
+                c,
+                f"{r.label}\n{r.mw:,.0f} MW",
+                c.xy(r.lon, r.lat),
+                radius,
+                taken,
+                must=True,
+                fontsize=7,
+                fontweight="bold",
+                color="#1a1a1a",
+                zorder=9,
+                path_effects=_halo(2.5),
+                gid=_svg_id("label", "site", sid),
+            )
+    cand = c.scene.candidates
+    placed_ids = set(placed["site_id"]) if len(placed) else set()
+    for r in cand[cand["is_hub"] & ~cand["id"].isin(placed_ids)].itertuples(index=False):
+        _place_label(
+            c,
+            str(r.label),
             c.xy(r.lon, r.lat),
-            xytext=(radius + 3, (radius * 0.5 + 2) * (1 if i % 2 == 0 else -1)),
-            textcoords="offset points",
-            fontsize=7.5,
-            fontweight="bold",
-            color="#1a1a1a",
-            va="center",
-            ha="left",
-            zorder=9,
-            path_effects=_halo(2.5),
-            gid=_svg_id("label", "site", r.Index),
+            4.0,
+            taken,
+            must=False,
+            fontsize=6.5,
+            color="#4d4d4d",
+            zorder=8.5,
+            path_effects=_halo(2.0),
+            gid=_svg_id("label", "candidate", r.id),
         )
-    return handles, size_handles
 
 
 def _draw_region_labels(c: _Canvas, regions: gpd.GeoDataFrame, quantity: str) -> None:
@@ -303,24 +430,68 @@ def _draw_region_labels(c: _Canvas, regions: gpd.GeoDataFrame, quantity: str) ->
             taken.append(bb)
 
 
+def _draw_territory(ax: Any, scene: _Scene, crs: str, gid: str) -> list:
+    """China's whole territory on ``ax``: the units without data (Taiwan, Hong Kong, Macao; grey, hatched like
+    regions without a value), the national boundary and the dashed maritime boundary line. Returns legend
+    handles."""
+    terr = scene.territory
+    if terr is None:
+        return []
+    lang = scene.lang
+    handles: list = []
+    if len(terr.no_data):
+        nd = terr.no_data.to_crs(crs)
+        n_before = len(ax.collections)
+        nd.plot(ax=ax, color="#ececec", edgecolor="#8c8c8c", hatch="///", linewidth=0.4, zorder=1)
+        for coll in ax.collections[n_before:]:
+            coll.set_gid(f"{gid}-no-data")
+        names = "、".join(terr.no_data["name_zh"]) if lang == "zh" else ", ".join(terr.no_data["name_en"])
+        handles.append(
+            Patch(
+                facecolor="#ececec",
+                edgecolor="#8c8c8c",
+                hatch="///",
+                label=_t("territory_no_data", lang).format(names=names),
+            )
+        )
+    outline = gpd.GeoSeries([terr.outline], crs="EPSG:4326").to_crs(crs)
+    n_before = len(ax.collections)
+    outline.boundary.plot(ax=ax, color="#4d4d4d", linewidth=0.8, zorder=2.5)
+    for coll in ax.collections[n_before:]:
+        coll.set_gid(f"{gid}-outline")
+    dashes = gpd.GeoSeries([terr.dashes], crs="EPSG:4326").to_crs(crs)
+    n_before = len(ax.collections)
+    dashes.plot(ax=ax, color="#4d4d4d", linewidth=1.1, zorder=2.5)
+    for coll in ax.collections[n_before:]:
+        coll.set_gid(f"{gid}-dashes")
+    handles.append(Line2D([], [], color="#4d4d4d", lw=1.1, label=_t("dashes", lang)))
+    return handles
+
+
 def _draw_inset(c: _Canvas, regions: gpd.GeoDataFrame, ext: np.ndarray, plot_kw: dict[str, Any]) -> None:
-    """An inset for islands far from the main land areas (the South China Sea islands for China)."""
-    main_box = box(*ext)
-    far = [
-        p
-        for geom in regions.geometry
-        for p in _polygons(geom)
-        if not p.intersects(main_box) and p.distance(main_box) > 0.08 * c.width
-    ]
-    if not far:
-        return
-    inset = c.ax.inset_axes((0.80, 0.0, 0.20, 0.30))
+    """An inset, lower right, for islands far from the main land areas: for China the South China Sea islands
+    with the dashed maritime boundary line (the customary 南海诸岛 inset), else any far island groups."""
+    if c.scene.territory is not None:
+        fb = gpd.GeoSeries([box(*SCS_BOX)], crs="EPSG:4326").to_crs(c.scene.crs).total_bounds
+        x0, y0, x1, y1 = (float(v) for v in fb)
+    else:
+        main_box = box(*ext)
+        far = [
+            p
+            for geom in regions.geometry
+            for p in _polygons(geom)
+            if not p.intersects(main_box) and p.distance(main_box) > 0.08 * c.width
+        ]
+        if not far:
+            return
+        fb = MultiPolygon(far).bounds
+        pad = 0.01 * c.width
+        x0, y0, x1, y1 = fb[0] - pad, fb[1] - pad, fb[2] + pad, max(fb[3], ext[1]) + pad
+    inset = c.ax.inset_axes((0.845, 0.0, 0.155, 0.30))
     inset.set_gid("inset")
     regions.plot(ax=inset, zorder=1, **plot_kw)
     regions.boundary.plot(ax=inset, color="#8c8c8c", linewidth=0.3, zorder=2)
-    fb = MultiPolygon(far).bounds
-    pad = 0.01 * c.width
-    x0, y0, x1, y1 = fb[0] - pad, fb[1] - pad, fb[2] + pad, max(fb[3], ext[1]) + pad
+    _draw_territory(inset, c.scene, c.scene.crs, "inset-territory")
     bbox = inset.get_position()
     fw, fh = c.fig.get_size_inches()
     ratio = (bbox.height * fh) / (bbox.width * fw) if bbox.width else 1.0
@@ -332,6 +503,19 @@ def _draw_inset(c: _Canvas, regions: gpd.GeoDataFrame, ext: np.ndarray, plot_kw:
     inset.set_yticks([])
     inset.set_xlabel("")
     inset.set_ylabel("")
+    inset.set_facecolor("white")
+    if c.scene.territory is not None:
+        inset.text(
+            0.5,
+            0.02,
+            _t("scs_islands", c.scene.lang),
+            transform=inset.transAxes,
+            ha="center",
+            va="bottom",
+            fontsize=6.5,
+            color="#333333",
+            gid="inset-label",
+        )
     for spine in inset.spines.values():
         spine.set_edgecolor("#666666")
         spine.set_linewidth(0.8)
@@ -345,14 +529,18 @@ def _draw_static(scene: _Scene, quantity: str, fig: Figure) -> None:
     lang = scene.lang
     regions = scene.regions.to_crs(scene.crs)
     x0, y0, x1, y1 = scene.main_extent
-    ext = gpd.GeoSeries([box(x0, y0, x1, y1)], crs="EPSG:4326").to_crs(scene.crs).total_bounds
+    # the projected bounds of the main land areas themselves (a projected lon/lat box is much wider: its
+    # corners lie far outside a conic map)
+    main = scene.regions.geometry.clip(box(x0, y0, x1, y1))
+    main = main[~main.is_empty]
+    ext = (main if len(main) else scene.regions.geometry).to_crs(scene.crs).total_bounds
     width = float(ext[2] - ext[0])
 
-    box_pos = (0.01, 0.06, 0.70, 0.80)
+    box_pos = (0.005, 0.04, 0.725, 0.84)
     ax = fig.add_axes(box_pos)
     ax.set_axis_off()
     fw, fh = fig.get_size_inches()
-    lx0, lx1, ly0, ly1 = _fit_limits(ext, 0.03 * width, (box_pos[3] * fh) / (box_pos[2] * fw))
+    lx0, lx1, ly0, ly1 = _fit_limits(ext, 0.015 * width, (box_pos[3] * fh) / (box_pos[2] * fw))
     ax.set_xlim(lx0, lx1)
     ax.set_ylim(ly0, ly1)
     ax.set_aspect("equal", adjustable="box")
@@ -379,10 +567,14 @@ def _draw_static(scene: _Scene, quantity: str, fig: Figure) -> None:
         coll.set_gid("regions")
     if polygons:
         regions.boundary.plot(ax=ax, color="#8c8c8c", linewidth=0.35, zorder=2)
+    territory_handles = _draw_territory(ax, scene, scene.crs, "territory")
+    ax.set_xlim(lx0, lx1)  # plotting the territory layers (down to the southernmost islands) autoscaled the axes
+    ax.set_ylim(ly0, ly1)
 
     handles = _draw_corridors(c, lang) + _draw_arrows(c, lang) + _draw_candidates(c, lang)
-    cluster_handles, size_handles = _draw_clusters(c, lang)
+    cluster_handles, size_handles, boxes = _draw_clusters(c, lang)
     handles += cluster_handles
+    _draw_labels(c, lang, boxes)
     _draw_region_labels(c, regions, quantity)
     if polygons:
         _draw_inset(c, regions, ext, plot_kw)
@@ -396,6 +588,7 @@ def _draw_static(scene: _Scene, quantity: str, fig: Figure) -> None:
     cb.ax.tick_params(labelsize=8)
     if not np.isfinite(values).all():
         handles.append(Patch(facecolor="#ececec", edgecolor="#b0b0b0", hatch="///", label=_t("no_data", lang)))
+    handles += territory_handles
     if len(scene.corridors) and not scene.corridors_from_graph:
         uax = fig.add_axes((0.745, 0.475, 0.20, 0.013))
         ucb = fig.colorbar(
@@ -414,8 +607,8 @@ def _draw_static(scene: _Scene, quantity: str, fig: Figure) -> None:
             title=_t("size", lang),
             title_fontsize=8,
             frameon=False,
-            labelspacing=1.6,
-            borderpad=0.8,
+            labelspacing=2.0 * _MAX_RADIUS_PT / 7.5,
+            borderpad=1.2,
             handletextpad=1.2,
         )
     if handles:
@@ -428,7 +621,27 @@ def _draw_static(scene: _Scene, quantity: str, fig: Figure) -> None:
     for i, line in enumerate(scene.subtitle):
         fig.text(0.012, 0.925 - i * 0.028, line, fontsize=9, va="top", color="#333333", gid=f"subtitle-{i}")
     foot = " · ".join(s for s in (scene.attribution, _t("projection", lang), "gridsite") if s)
-    fig.text(0.99, 0.012, foot, fontsize=7, ha="right", va="bottom", color="#666666", gid="attribution")
+    # the Chinese word 示意图 on an English China map needs a CJK font; without one the note is English only
+    cjk = cjk_font() if scene.territory is not None else None
+    cjk_ok = cjk is not None
+    cjk_kw: dict[str, Any] = {"fontfamily": [cjk, "DejaVu Sans"]} if cjk and lang != "zh" else {}
+    if scene.territory is not None:  # a China map: schematic, with the source of its boundaries
+        foot = scene.territory.note(lang, cjk_ok) + " · " + _t("projection", lang) + " · gridsite"
+    fig.text(0.99, 0.012, foot, fontsize=7, ha="right", va="bottom", color="#666666", gid="attribution", **cjk_kw)
+    if scene.territory is not None:
+        ax.text(
+            0.01,
+            0.99,
+            scene.territory.badge(lang, cjk_ok),
+            transform=ax.transAxes,
+            fontsize=10,
+            fontweight="bold",
+            color="#333333",
+            va="top",
+            ha="left",
+            gid="schematic-note",
+            **cjk_kw,
+        )
     if scene.unbuilt:
         fig.text(
             0.012,
