@@ -206,3 +206,24 @@ def test_solve_tables_piped_keep_long_ids_whole(tmp_path):
     for i in ids:
         assert i in r.stdout, r.stdout
     assert "yrd_demo_zone" in r.stdout or "zhongwei" in r.stdout or "guian" in r.stdout
+
+
+def test_solve_tables_in_chinese(tmp_path):
+    """``solve --lang zh``: every English header, title and word of the terminal tables is replaced (ids and
+    numbers stay); the English run prints those headers, so the check can fail."""
+    from gridsite.cli.console import ZH
+
+    data = scenario_dict()
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
+    en = run("solve", "s.yaml", "--out", tmp_path / "en", "--no-maps", cwd=tmp_path)
+    zh = run("solve", "s.yaml", "--out", tmp_path / "zh", "--no-maps", "--lang", "zh", cwd=tmp_path)
+    assert en.returncode == 0 and zh.returncode == 0, (en.stderr, zh.stderr)
+    headers = ["IT design MW", "avg IT MW", "sites used", "green share", "certificates GWh", "annual cost",
+               "placement", "status ", "emissions", "total"]
+    assert all(h in en.stdout for h in headers), en.stdout
+    tables = zh.stdout.split("说明:")[0]  # the model's free-text notes stay in English
+    assert not [h for h in headers if h in tables], zh.stdout
+    assert "布局" in zh.stdout and "使用的站点" in zh.stdout and "年度成本" in zh.stdout
+    assert ZH["training"] in zh.stdout or ZH["inference"] in zh.stdout
+    bad = run("solve", "s.yaml", "--out", tmp_path / "x", "--lang", "fr", cwd=tmp_path)
+    assert bad.returncode == 2 and "--lang" in bad.stderr

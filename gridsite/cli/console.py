@@ -75,7 +75,62 @@ def fail(code: int, message: str) -> None:
     raise typer.Exit(code)
 
 
-def print_gap_table(regions: pd.DataFrame, top: int = 12) -> None:
+#: Chinese for the words of the terminal tables (``gridsite solve --lang zh``); free-text notes from the model stay
+#: in English.
+ZH = {
+    "placement": "布局",
+    "cluster": "集群",
+    "workload": "负载类型",
+    "IT design MW": "IT设计功率 MW",
+    "avg IT MW": "平均IT负荷 MW",
+    "site": "站点",
+    "region": "地区",
+    "(unbuilt)": "(未建)",
+    "training": "训练",
+    "inference": "推理",
+    "sites used": "使用的站点",
+    "peak MW": "峰值 MW",
+    "avg MW": "平均 MW",
+    "GWh/yr": "GWh/年",
+    "green share": "绿电占比",
+    "quota": "配额",
+    "grid GWh": "电网 GWh",
+    "dedicated GWh": "专用绿电 GWh",
+    "certificates GWh": "绿证 GWh",
+    "term": "项目",
+    "amount": "金额",
+    "total": "合计",
+    "headroom": "供电裕度",
+    "added peak": "新增峰值",
+    "used": "裕度占用",
+    "imports": "调入",
+    "exports": "调出",
+    "new firm": "新增可靠容量",
+    "shed GWh": "削减 GWh",
+    "gap": "缺口",
+    "green gap (avg)": "绿电缺口(平均)",
+    "site_build": "站点建设",
+    "grid_energy": "电网购电",
+    "green_delivery": "绿电输送",
+    "new_wind": "新建风电",
+    "new_solar": "新建光伏",
+    "storage": "储能",
+    "new_firm": "新增可靠容量",
+    "grid_imports": "跨区调入",
+    "flexibility": "负荷灵活性",
+    "wheeling": "过网费",
+    "certificates": "绿证",
+    "carbon": "碳价",
+    "unbuilt_penalty": "未建罚金",
+}
+
+
+def tr(word: str, lang: str) -> str:
+    """``word`` in ``lang`` (English is the key; an untranslated word is kept as it is)."""
+    return ZH.get(word, word) if lang == "zh" else word
+
+
+def print_gap_table(regions: pd.DataFrame, top: int = 12, lang: str = "en") -> None:
     """Regions with added GPU load: firm headroom used, imports, new firm capacity and any gap (MW)."""
     if "added_peak_mw" not in regions or "gap_mw" not in regions:
         return
@@ -84,14 +139,15 @@ def print_gap_table(regions: pd.DataFrame, top: int = 12) -> None:
     if r.empty:
         return
     r = r.sort_values(["_gap", "added_peak_mw"], ascending=False).head(top)
-    cols = ["region", "headroom", "added peak", "used", "imports", "exports", "new firm", "shed GWh", "gap",
-            "green gap (avg)"]
-    t = table(
-        "regional supply adequacy, MW (headroom = firm capacity + firm imports − own peak load × (1 + reserve "
-        "margin), at the region's tightest hour)",
-        cols,
-        right=tuple(cols[1:]),
+    cols = [tr(c, lang) for c in ("region", "headroom", "added peak", "used", "imports", "exports", "new firm",
+                                  "shed GWh", "gap", "green gap (avg)")]
+    title = (
+        "地区供电充裕度, MW (供电裕度 = 可靠容量 + 可靠调入 − 本地峰值负荷 × (1 + 备用率), 取该地区最紧张时段)"
+        if lang == "zh"
+        else "regional supply adequacy, MW (headroom = firm capacity + firm imports − own peak load × (1 + reserve "
+        "margin), at the region's tightest hour)"
     )
+    t = table(title, cols, right=tuple(cols[1:]))
 
     def f(x, fmt="{:,.0f}"):
         return "–" if x != x else fmt.format(x)
@@ -112,24 +168,27 @@ def print_gap_table(regions: pd.DataFrame, top: int = 12) -> None:
     print_table(t)
 
 
-def print_result(res) -> None:
-    """The placement, the sites used, the annual cost, regional adequacy and the solve status of a result."""
+def print_result(res, lang: str = "en") -> None:
+    """The placement, the sites used, the annual cost, regional adequacy and the solve status of a result
+    (``lang="zh"``: the tables' titles, headers and words in Chinese)."""
     cur = res.currency
-    t = table(
-        f"{res.scenario.name}: placement",
-        ["cluster", "workload", "IT design MW", "avg IT MW", "site", "region"],
-        right=("IT design MW", "avg IT MW"),
-    )
+    cols = [tr(c, lang) for c in ("cluster", "workload", "IT design MW", "avg IT MW", "site", "region")]
+    t = table(f"{res.scenario.name}: {tr('placement', lang)}", cols, right=(cols[2], cols[3]))
     for r in res.tables["assignments"].itertuples(index=False):
         t.add_row(
-            r.cluster_id, r.workload, f"{r.it_design_mw:,.0f}", f"{r.it_mw:,.0f}", r.site_id or "(unbuilt)", r.region_id
+            r.cluster_id,
+            tr(r.workload, lang),
+            f"{r.it_design_mw:,.0f}",
+            f"{r.it_mw:,.0f}",
+            r.site_id or tr("(unbuilt)", lang),
+            r.region_id,
         )
     print_table(t)
     s = res.tables["sites"]
     s = s[s.energy_gwh > 0]
-    cols = ["site", "peak MW", "avg MW", "GWh/yr", "green share", "quota", "grid GWh", "dedicated GWh",
-            "certificates GWh"]
-    t2 = table("sites used", cols, right=tuple(cols[1:]))
+    cols = [tr(c, lang) for c in ("site", "peak MW", "avg MW", "GWh/yr", "green share", "quota", "grid GWh",
+                                  "dedicated GWh", "certificates GWh")]
+    t2 = table(tr("sites used", lang), cols, right=tuple(cols[1:]))
     for r in s.itertuples(index=False):
         t2.add_row(
             r.site_id,
@@ -145,25 +204,33 @@ def print_result(res) -> None:
     print_table(t2)
     if (s.green_share > 1.0 + 1e-6).any():
         out.print("[dim]* green supply above the site's energy (over-procurement); the share is shown as 100 %[/]")
-    t3 = table(f"annual cost, million {cur}/yr", ["term", "amount"], right=("amount",))
+    title = f"年度成本, 百万 {cur}/年" if lang == "zh" else f"annual cost, million {cur}/yr"
+    t3 = table(title, [tr("term", lang), tr("amount", lang)], right=(tr("amount", lang),))
     for k, v in res.cost_breakdown.items():
         if abs(v) >= 0.05:
-            t3.add_row(k, f"{v:,.1f}")
-    t3.add_row("[bold]total[/]", f"[bold]{res.total_cost:,.1f}[/]")
+            t3.add_row(tr(k, lang), f"{v:,.1f}")
+    t3.add_row(f"[bold]{tr('total', lang)}[/]", f"[bold]{res.total_cost:,.1f}[/]")
     print_table(t3)
-    print_gap_table(res.tables["regions"])
+    print_gap_table(res.tables["regions"], lang=lang)
     e = res.emissions_t
     from rendering.runfolder import gap_text
 
     unit = f"million {cur} per year" if res.objective_mode == "cost" else "tCO2 per year"
     gap = gap_text(res.objective, res.bound, res.mip_gap, unit)
-    out.print(
-        f"status [bold]{res.status}[/], gap {gap}; emissions {e['location_based'] / 1e6:,.3f} MtCO2/yr location-based, "
-        f"{e['market_based'] / 1e6:,.3f} market-based; build {res.timings_s['build']:.1f} s, "
-        f"solve {res.timings_s['solve']:.1f} s, total {res.timings_s['total']:.1f} s"
-    )
+    if lang == "zh":
+        out.print(
+            f"求解状态 [bold]{res.status}[/], 间隙 {gap}; 排放 {e['location_based'] / 1e6:,.3f} MtCO2/年 (基于位置), "
+            f"{e['market_based'] / 1e6:,.3f} (基于市场); 建模 {res.timings_s['build']:.1f} s, "
+            f"求解 {res.timings_s['solve']:.1f} s, 合计 {res.timings_s['total']:.1f} s"
+        )
+    else:
+        out.print(
+            f"status [bold]{res.status}[/], gap {gap}; emissions {e['location_based'] / 1e6:,.3f} MtCO2/yr "
+            f"location-based, {e['market_based'] / 1e6:,.3f} market-based; build {res.timings_s['build']:.1f} s, "
+            f"solve {res.timings_s['solve']:.1f} s, total {res.timings_s['total']:.1f} s"
+        )
     for n in res.notes:
-        out.print(f"[yellow]note:[/] {n}")
+        out.print(f"[yellow]{'说明' if lang == 'zh' else 'note'}:[/] {n}")
     if res.status == "time_limit":
         out.print("[bold yellow]status time_limit: not proven optimal (see the warning above)[/]")
 

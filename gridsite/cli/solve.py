@@ -56,6 +56,7 @@ def solve(
     quiet: Annotated[bool, options.quiet("Print only warnings and errors (no progress line, no summary)")] = False,
     verbose: Annotated[bool, options.verbose()] = False,
     force: Annotated[bool, options.force()] = False,
+    lang: Annotated[str, options.lang("Language of the terminal tables: en | zh")] = "en",
 ) -> None:
     """Place the scenario's clusters at least cost (or carbon) and write the results to --out.
 
@@ -75,6 +76,7 @@ def solve(
         from rendering.safety import OutputRefused, check_out_dir, check_out_file
 
         options.check_solver_options(time_limit, mip_gap)
+        options.check_lang(lang)
         res = check_out_dir(out_dir, force=force, inputs=[scenario, fix])
         if write_lp is not None:
             if Path(os.path.abspath(write_lp)).is_relative_to(res):
@@ -111,8 +113,8 @@ def solve(
             write_run(res, out_dir, rs, scenario_path=str(scenario), log_src=str(log), maps=not no_maps, force=force)
         warn_time_limited(res)
         if not quiet:
-            print_result(res)
-            out.print(f"results written to [bold]{out_dir}[/]")
+            print_result(res, lang)
+            out.print(("结果已写入 " if lang == "zh" else "results written to ") + f"[bold]{out_dir}[/]")
         return 0
 
     guarded(_run, out_dir, lambda: state["name"], check=_check, lock=out_dir, force=force)
