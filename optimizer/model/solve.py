@@ -34,6 +34,9 @@ MAX_INTEGER_COLUMNS = 100_000
 #: Models above this many columns get a warning: on 2 cores HiGHS's root LP alone took > 25 min for the national
 #: hourly China model (1.48 M columns) and 7–10 min for a 456 k-column regional one (docs/performance.md).
 LARGE_COLUMNS = 1_000_000
+#: The tie-break pass minimises D, the distance-weighted cross-region certificates and corridor flows (GWh × 1000
+#: km, ≥ 0); a first-pass plan with D at most this is already tie-free and the pass is skipped.
+TIE_FREE = 1e-9
 
 
 def large_model_warning(size: dict[str, int]) -> str | None:
@@ -164,9 +167,15 @@ def solve(
     t_tidy = time.perf_counter()
     tidy_s = None
     tidy_highs = tidy_handoff = 0.0
-    if scenario.solver.tidy and (dist := trade_distance(m, md)) is not None:
+    dist = trade_distance(m, md) if scenario.solver.tidy else None
+    before = pyo.value(dist) if dist is not None else 0.0
+    if dist is not None and before <= TIE_FREE:
+        # D ≥ 0 (certificates and flows are non-negative): D = 0 is already its minimum, so the LP would only
+        # re-solve a plan it cannot improve; the first pass's values are kept
+        tidy_s = time.perf_counter() - t_tidy
+        notes.append("tie-break skipped: the plan has no cross-region certificates or corridor flows to tidy")
+    elif dist is not None:
         say("tie-break: fewest and shortest certificate trades and corridor flows at the same cost")
-        before = pyo.value(dist)
         # at fixed placement the stage is an LP: the interior-point solver (with crossover, so unneeded trades are
         # exact zeros) took 6 s where dual simplex took 13-21 s on the China hub scenario; a scenario's own wins
         m.tidy_cost = pyo.Constraint(expr=m.total_cost <= pyo.value(m.total_cost) * (1 + 1e-9) + 1e-6)
