@@ -40,7 +40,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from gridsite.errors import DataError, DataIssue
 
@@ -143,6 +142,8 @@ def wind_shapes(ids: list[str], lat: np.ndarray, lon: np.ndarray, index: pd.Date
     diurnal = 0.12 * np.cos(2 * np.pi * (hod - 2) / 24.0)[:, None]
     eps = correlated_normals(lat, lon, WIND_CORRELATION_KM, HOURS, rng)
     phi = 0.97
+    from scipy.signal import lfilter  # here, not at import: ~0.7 s, needed only when profiles are computed
+
     ar = lfilter([np.sqrt(1 - phi**2)], [1.0, -phi], eps, axis=0)
     z = seasonal + diurnal + 0.9 * ar
     return 1.0 / (1.0 + np.exp(-2.2 * (z - 0.3)))

@@ -113,6 +113,9 @@ class InfeasibleError(Exception):
 
     summary: str
     diagnosis: list[Diagnosis] = field(default_factory=list)
+    #: the model's size and the time spent (as in ``summary.json``) when the solver found it infeasible
+    model_size: dict[str, int] = field(default_factory=dict)
+    timings_s: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
         lines = [self.summary] + [f"  - {d.message}" for d in self.diagnosis]
@@ -120,7 +123,14 @@ class InfeasibleError(Exception):
 
 
 class TimeLimitError(RuntimeError):
-    """The time limit was reached before any feasible placement was found (exit 4)."""
+    """The time limit was reached before any feasible placement was found (exit 4).
+
+    ``model_size`` and ``timings_s``: the model's size and the time spent, as in ``summary.json``."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.model_size: dict[str, int] = {}
+        self.timings_s: dict[str, float] = {}
 
 
 def exit_code(exc: BaseException) -> int:

@@ -53,6 +53,19 @@ def test_home_certificates_win_ties_and_cost_is_unchanged(china):
     assert not any(n.startswith("tie-break") for n in raw.notes)
 
 
+def test_tie_free_plan_skips_the_tie_break_and_keeps_the_first_pass(china):
+    """No quota: the first pass buys no certificate and moves nothing over corridors (distance 0, the minimum), so
+    the tie-break LP is skipped and the result is the first pass's, table for table."""
+    tidy = solve(parse_scenario(_guian(policy={"green_share": {"min": 0.0}})), region_set=china)
+    raw = solve(parse_scenario(_guian(policy={"green_share": {"min": 0.0}}, solver={"tidy": False})), region_set=china)
+    assert any(n.startswith("tie-break skipped") for n in tidy.notes)
+    assert not any(n.startswith("tie-break ran") for n in tidy.notes)
+    assert tidy.timings_s["tidy_highs"] == 0.0
+    assert tidy.total_cost == raw.total_cost
+    for name in ("assignments", "sites", "regions", "flows", "certificates"):
+        pd.testing.assert_frame_equal(tidy.tables[name], raw.tables[name])
+
+
 def test_shortfall_is_bought_from_the_nearest_seller(china):
     """With 5 % of every surplus offered, Guizhou covers only part of the quota: the rest comes from the seller
     nearest to Guizhou (great-circle between region points), and nothing from anywhere else."""

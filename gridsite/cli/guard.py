@@ -140,6 +140,7 @@ def guarded(
                 "status": "infeasible",
                 "message": exc.summary,
                 "diagnosis": [d.as_dict() for d in exc.diagnosis],
+                **_size_and_timings(exc),
             }
             if method := getattr(exc, "method", ""):
                 summary["diagnosis_method"] = method
@@ -167,7 +168,7 @@ def guarded(
         if exit_status == EXIT_TIME_LIMIT:
             kept = ""
             if out_dir is not None:
-                summary = {"name": _name(), "status": "time_limit", "message": str(exc)}
+                summary = {"name": _name(), "status": "time_limit", "message": str(exc), **_size_and_timings(exc)}
                 kept = write_failure_summary(out_dir, summary, force)
             fail(exit_status, str(exc) + (f"\n{kept}" if kept else ""))
         if exit_status == EXIT_BAD_INPUT:  # a scenario, data or output-path problem: the message names it
@@ -179,6 +180,17 @@ def guarded(
             signal.signal(signal.SIGTERM, old if old is not None else signal.SIG_DFL)
     if code:
         raise typer.Exit(code)
+
+
+def _size_and_timings(exc: BaseException) -> dict:
+    """``model_size`` and ``timings_s`` of a failed solve, as in a successful run's ``summary.json`` (empty when
+    the failure came before any model was built)."""
+    from optimizer.model.summary import jsonable
+
+    return {
+        "model_size": jsonable(getattr(exc, "model_size", None) or {}),
+        "timings_s": jsonable(getattr(exc, "timings_s", None) or {}),
+    }
 
 
 def write_failure_summary(out_dir: Path, summary: dict, force: bool) -> str:
