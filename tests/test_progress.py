@@ -39,9 +39,12 @@ def test_callbacks_record_improving_incumbents_and_bounds(china):
     """A bin packing HiGHS cannot close in 2 s: incumbents improve and a bound is reported (how far the search
     gets in 2 s depends on the machine's load, so the number of nodes is not asserted)."""
     sc = parse_scenario(_hard_packing())
-    rep = SolveReporter(mode="off")
-    res = solve(sc, region_set=china, time_limit=2.0, monitor=rep)
-    first = rep.runs[0]
+    for limit in (2.0, 8.0):  # on a loaded machine 2 s may end inside the root LP, before any bound is reported
+        rep = SolveReporter(mode="off")
+        res = solve(sc, region_set=china, time_limit=limit, monitor=rep)
+        first = rep.runs[0]
+        if first.bound is not None:
+            break
     assert first.stage == "MIP" and first.unit == "M CNY/yr" and first.finished is not None
     sols = [e for e in first.events if e[1] == "solution"]
     assert sols, "no improving solution was recorded"
@@ -49,10 +52,11 @@ def test_callbacks_record_improving_incumbents_and_bounds(china):
     assert all(b <= a + 1e-9 for a, b in itertools.pairwise(incumbents))  # minimisation
     assert abs(first.incumbent - res.objective) <= 1e-6 * abs(res.objective)
     assert first.bound is not None and first.bound <= first.incumbent + 1e-6
-    assert any(e[1] == "bound" for e in first.events)
+    bounds = [e[3] for e in first.events if e[1] == "bound"]
+    assert bounds and bounds[-1] == first.bound  # every change of the best bound is an event, the last is current
     assert first.gap is not None and 0 < first.gap < 1
     text = first.text()
-    assert "HiGHS MIP" in text and "/ 2.0 s" in text and ("B&B" in text) == (first.nodes > 0)
+    assert "HiGHS MIP" in text and f"/ {limit:.1f} s" in text and ("B&B" in text) == (first.nodes > 0)
     assert f"bound {first.bound:,.6g}" in text and "gap " in text and "gap —" not in text
     # the tie-break (an LP at the fixed placement) is its own stage, with no bound or gap
     assert rep.runs[-1].stage == "tidying (LP)" and not rep.runs[-1].is_mip

@@ -83,8 +83,11 @@ class SolveProgress:
         d = e.data_out
         self.solutions += 1
         self.incumbent = _finite(d.objective_function_value)
+        before = self.bound
         self._update(d.mip_dual_bound, d.mip_gap, d.mip_node_count)
         self.events.append((float(d.running_time), "solution", self.incumbent, self.bound))
+        if self.bound is not None and self.bound != before:  # the bound moved since the last report
+            self.events.append((float(d.running_time), "bound", self.incumbent, self.bound))
 
     def on_mip_report(self, e) -> None:
         """``kCallbackMipLogging`` / ``kCallbackMipInterrupt``: primal and dual bounds, gap, nodes."""
