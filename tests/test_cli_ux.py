@@ -227,3 +227,25 @@ def test_solve_tables_in_chinese(tmp_path):
     assert ZH["training"] in zh.stdout or ZH["inference"] in zh.stdout
     bad = run("solve", "s.yaml", "--out", tmp_path / "x", "--lang", "fr", cwd=tmp_path)
     assert bad.returncode == 2 and "--lang" in bad.stderr
+
+
+def test_pareto_frontier_table_in_chinese(capsys):
+    """``pareto --lang zh`` prints the frontier table with Chinese headers and kinds; English by default."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from gridsite.cli.console import print_frontier
+
+    table = pd.DataFrame(
+        {"point": ["p00", "p01"], "kind": ["min_carbon", "min_cost"], "carbon_t": [1.0e5, 2.0e5],
+         "cost": [120.0, 100.0], "status": ["optimal", "optimal"], "placement": ["a=x", "a=y"], "message": ["", ""]}
+    )
+    res = SimpleNamespace(currency="CNY", accounting="location_based", table=table, notes=[], wall_s=1.0)
+    print_frontier(res, "demo", 2, "runs/demo")
+    en = capsys.readouterr().out
+    print_frontier(res, "demo", 2, "runs/demo", "zh")
+    zh = capsys.readouterr().out
+    assert "cost–carbon frontier" in en and "min_carbon" in en and "points in" in en
+    assert "成本–排放前沿" in zh and "最低排放" in zh and "最低成本" in zh and "个点" in zh
+    assert not [w for w in ("cost–carbon frontier", "min_carbon", "min_cost", "kind", "status", "points in") if w in zh]

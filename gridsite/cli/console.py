@@ -122,6 +122,12 @@ ZH = {
     "certificates": "绿证",
     "carbon": "碳价",
     "unbuilt_penalty": "未建罚金",
+    "point": "点",
+    "kind": "类型",
+    "status": "状态",
+    "min_cost": "最低成本",
+    "min_carbon": "最低排放",
+    "epsilon": "排放上限",
 }
 
 
@@ -255,18 +261,21 @@ def warn_time_limited(res) -> None:
         err.print(f"[bold yellow]warning:[/] {escape(msg)}", highlight=False, soft_wrap=True)
 
 
-def print_frontier(res, name: str, points: int, out_dir) -> None:
-    """The cost–carbon frontier of a Pareto run, its notes and where it was written."""
-    cost = f"cost M{res.currency}/yr"
+def print_frontier(res, name: str, points: int, out_dir, lang: str = "en") -> None:
+    """The cost–carbon frontier of a Pareto run, its notes and where it was written (``lang="zh"``: Chinese)."""
+    zh = lang == "zh"
+    cost = f"成本 百万{res.currency}/年" if zh else f"cost M{res.currency}/yr"
+    carbon = "排放 tCO2/年" if zh else "carbon tCO2/yr"
+    acc = res.accounting.replace("_", "-")
     t = table(
-        f"{name}: cost–carbon frontier ({res.accounting.replace('_', '-')})",
-        ["point", "kind", "carbon tCO2/yr", cost, "status", "placement"],
-        right=("carbon tCO2/yr", cost),
+        f"{name}: {'成本–排放前沿' if zh else 'cost–carbon frontier'} ({acc})",
+        [tr(c, lang) for c in ("point", "kind")] + [carbon, cost] + [tr(c, lang) for c in ("status", "placement")],
+        right=(carbon, cost),
     )
     for r in res.table.itertuples(index=False):
         t.add_row(
             r.point,
-            r.kind,
+            tr(r.kind, lang),
             "" if pd.isna(r.carbon_t) else f"{r.carbon_t:,.0f}",
             "" if pd.isna(r.cost) else f"{r.cost:,.1f}",
             r.status,
@@ -274,5 +283,8 @@ def print_frontier(res, name: str, points: int, out_dir) -> None:
         )
     print_table(t)
     for n in res.notes:
-        out.print(f"[yellow]note:[/] {n}")
-    out.print(f"{points} points in {res.wall_s:.1f} s; results written to [bold]{out_dir}[/]")
+        out.print(f"[yellow]{'说明' if zh else 'note'}:[/] {n}")
+    if zh:
+        out.print(f"{points} 个点, 用时 {res.wall_s:.1f} s; 结果已写入 [bold]{out_dir}[/]")
+    else:
+        out.print(f"{points} points in {res.wall_s:.1f} s; results written to [bold]{out_dir}[/]")

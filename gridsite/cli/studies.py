@@ -25,6 +25,7 @@ def pareto(
     mip_gap: Annotated[float | None, options.mip_gap("Relative gap per point solve")] = None,
     quiet: Annotated[bool, options.quiet()] = False,
     force: Annotated[bool, options.force()] = False,
+    lang: Annotated[str, options.lang("Language of the terminal table: en | zh")] = "en",
 ) -> None:
     """Cost–carbon Pareto frontier (ε-constraint): min-cost, min-carbon, then N−2 carbon-capped cost solves."""
     out_dir = options.default_out(out_opt, scenario)
@@ -57,7 +58,7 @@ def pareto(
                 force=force,
             )
         if not quiet:
-            print_frontier(res, sc.name, points, out_dir)
+            print_frontier(res, sc.name, points, out_dir, lang)
         if not res.anchors_ok and (res.table.status == "infeasible").any():
             where = (
                 f"the earlier result in {out_dir} was kept unchanged; this run's summary is {res.kept_earlier}"
@@ -75,6 +76,7 @@ def pareto(
     def _check():
         from rendering.safety import check_out_dir
 
+        options.check_lang(lang)
         options.check_solver_options(time_limit, mip_gap)
         if not 2 <= points <= options.MAX_PARETO_POINTS:
             limit = options.MAX_PARETO_POINTS
