@@ -37,10 +37,12 @@ def _guian(**over) -> dict:
 # --- 1. tie-break: certificate trades shown are the ones the optimum needs -------------------------------------
 
 
-def test_home_certificates_win_ties_and_cost_is_unchanged(china):
+@pytest.mark.parametrize("mode", [True, "exact"])
+def test_home_certificates_win_ties_and_cost_is_unchanged(china, mode):
     """Every province sells at the same price and Guizhou's surplus (9.4 TWh) covers the site's ~0.84 TWh: the
-    tie-break leaves no cross-province certificate, at exactly the first pass's cost."""
-    tidy = solve(parse_scenario(_guian()), region_set=china)
+    tie-break (the charge in the objective, or the exact second LP) leaves no cross-province certificate, at the
+    cost of the solve without it (home certificates weigh 0, so the charge itself is 0 here)."""
+    tidy = solve(parse_scenario(_guian(solver={"tidy": mode})), region_set=china)
     raw = solve(parse_scenario(_guian(solver={"tidy": False})), region_set=china)
     certs = tidy.tables["certificates"]
     need = 0.8 * MW * PUE_GUIAN * 8.76  # GWh
@@ -48,16 +50,43 @@ def test_home_certificates_win_ties_and_cost_is_unchanged(china):
     assert not certs.cross_region.any(), certs
     assert set(certs.from_region) == {"guizhou"}
     assert tidy.total_cost == pytest.approx(raw.total_cost, rel=1e-9, abs=1e-5)
-    assert any(n.startswith("tie-break ran in") for n in tidy.notes)
-    assert "tidy" in tidy.timings_s and "tidy" not in raw.timings_s
+    assert tidy.cost_breakdown["tie_break"] == pytest.approx(0.0, abs=1e-9)
+    if mode == "exact":
+        assert any(n.startswith("tie-break ran in") for n in tidy.notes)
+        assert "tidy" in tidy.timings_s
+    else:
+        assert any(n.startswith("tie-break charge") for n in tidy.notes)
+        assert "tidy" not in tidy.timings_s  # one HiGHS run only
+    assert "tidy" not in raw.timings_s
     assert not any(n.startswith("tie-break") for n in raw.notes)
+
+
+def test_tie_break_charge_is_in_the_objective_and_small(china):
+    """Certificates only from other provinces (Guizhou offers none): the charge is ε · D with D the distance-weighted
+    volume, it is in the cost breakdown and the objective, and it is ~1e-5 of the total."""
+    sc = parse_scenario(_guian(policy={"certificates": {"supply_share": 0.05}}))
+    md, _ = build_model_data(sc, china)
+    res = solve(sc, region_set=china)
+    certs = res.tables["certificates"]
+    pts = md.region_latlon
+    dist = sum(
+        row.gwh * float(great_circle_km(*pts[row.from_region], *pts["guizhou"])) / 1000.0
+        for row in certs.itertuples()
+        if row.from_region != "guizhou"
+    )
+    assert dist > 0
+    charge = res.cost_breakdown["tie_break"]
+    assert charge == pytest.approx(md.tie_break_charge * dist, rel=1e-6)
+    assert res.total_cost == pytest.approx(res.objective, rel=1e-7)
+    assert 0 < charge < 1e-4 * res.total_cost
 
 
 def test_tie_free_plan_skips_the_tie_break_and_keeps_the_first_pass(china):
     """No quota: the first pass buys no certificate and moves nothing over corridors (distance 0, the minimum), so
-    the tie-break LP is skipped and the result is the first pass's, table for table."""
-    tidy = solve(parse_scenario(_guian(policy={"green_share": {"min": 0.0}})), region_set=china)
-    raw = solve(parse_scenario(_guian(policy={"green_share": {"min": 0.0}}, solver={"tidy": False})), region_set=china)
+    the exact tie-break LP is skipped and the result is the first pass's, table for table."""
+    free = {"green_share": {"min": 0.0}}
+    tidy = solve(parse_scenario(_guian(policy=free, solver={"tidy": "exact"})), region_set=china)
+    raw = solve(parse_scenario(_guian(policy=free, solver={"tidy": False})), region_set=china)
     assert any(n.startswith("tie-break skipped") for n in tidy.notes)
     assert not any(n.startswith("tie-break ran") for n in tidy.notes)
     assert tidy.timings_s["tidy_highs"] == 0.0

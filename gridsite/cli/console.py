@@ -122,6 +122,7 @@ ZH = {
     "certificates": "绿证",
     "carbon": "碳价",
     "unbuilt_penalty": "未建罚金",
+    "tie_break": "就近交易微费",
     "point": "点",
     "kind": "类型",
     "status": "状态",

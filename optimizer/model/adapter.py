@@ -19,7 +19,7 @@ from geodata.geo import great_circle_km
 from geodata.regionset import RegionSet
 from gridsite.errors import Diagnosis, InfeasibleError
 from optimizer.model.demand import HOURS_PER_YEAR, default_utilisation, it_design_mw_from_gpus, lookup_gpu, peak_factor
-from optimizer.model.modeldata import AdequacyData, ClusterGroup, Corridor, ModelData
+from optimizer.model.modeldata import TIE_BREAK_CHARGE, AdequacyData, ClusterGroup, Corridor, ModelData
 from optimizer.model.scenario import Cluster, Scenario, ScenarioError
 from optimizer.model.timeslices import build_time_slices, local_inference_shape
 
@@ -678,6 +678,7 @@ def _model_data(
         region_latlon={r: (float(reg.at[r, "lat"]), float(reg.at[r, "lon"])) for r in regions},
         region_rps_nonhydro={r: float(reg.at[r, "rps_nonhydro"]) for r in regions},
         cert_supply_share=float(cert.supply_share),
+        tie_break_charge=TIE_BREAK_CHARGE if scenario.solver.tidy is True else 0.0,
     )
     return md
 

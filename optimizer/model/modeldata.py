@@ -12,6 +12,11 @@ import numpy as np
 
 from optimizer.model.timeslices import TimeSlices
 
+#: The tie-break charge (``solver.tidy: true``): M currency per GWh × 1000 km of cross-region certificates and
+#: corridor flows, i.e. 0.01 currency per MWh per 1000 km. A modelling device, not a market price: among plans of
+#: (nearly) equal cost it selects the one with the fewest and shortest trades (docs/formulation.md, "Tie-break").
+TIE_BREAK_CHARGE = 1e-5
+
 
 @dataclass(frozen=True)
 class ClusterGroup:
@@ -122,6 +127,7 @@ class ModelData:
     region_latlon: dict[str, tuple[float, float]] | None = None  # representative point (distances of the tie-break)
     region_rps_nonhydro: dict[str, float] | None = None  # non-hydro RPS weight (obligation on wind/solar certificates)
     cert_supply_share: float = 1.0  # share of each region's remaining surplus offered to the clusters
+    tie_break_charge: float = 0.0  # M per GWh x 1000 km of cross-region certificates and corridor flows (tie-break)
 
     def inference_shape(self, site: str) -> np.ndarray:
         """Inference load shape (T,) of ``site``: the diurnal curve in the local time of its region."""

@@ -242,10 +242,12 @@ class SolverConfig(_Strict):
     """HiGHS threads."""
     seed: int = 0
     """HiGHS random seed (runs are deterministic for a given seed and thread count)."""
-    tidy: bool = True
-    """Tie-break pass: after the solve, at the same placement and total cost, re-solve the LP minimising the
-    distance-weighted volume of cross-region certificates and corridor flows, so that only trades the optimum
-    needs are reported (home-region certificates first, then the nearest). false skips it (faster)."""
+    tidy: bool | Literal["exact"] = True
+    """Tie-break, so that only trades the optimum needs are reported (home-region certificates first, then the
+    nearest): true adds a charge of 0.01 currency/MWh per 1000 km on cross-region certificates and corridor flows
+    to the objective (cost term tie_break, ~1e-5 of the total); "exact" instead re-solves the LP after the solve at
+    the same placement and total cost, minimising their distance-weighted volume (exact cost, slower: a second LP
+    as large as the model); false: neither."""
     highs_options: dict[str, bool | int | float | str] = {}
     """Further HiGHS options by name, e.g. {mip_lp_solver: ipx} (interior-point root LP: 2–4× faster on 31-site
     China and 200-cluster US models, slower on hub-only ones; see docs/performance.md). Checked against HiGHS."""

@@ -164,10 +164,18 @@ def solve(
                 status = "time_limit"
         # without a second-stage solution the variables keep the first stage's values
     notes: list[str] = []
-    t_tidy = time.perf_counter()
     tidy_s = None
     tidy_highs = tidy_handoff = 0.0
-    dist = trade_distance(m, md) if scenario.solver.tidy else None
+    if md.tie_break_charge > 0:
+        charge = pyo.value(m.cost_tie_break)
+        notes.append(
+            f"tie-break charge {charge:,.4f} M {md.currency}/yr in the objective (cost term 'tie_break'): "
+            f"{md.tie_break_charge * 1000:g} {md.currency}/MWh per 1000 km on cross-region certificates and corridor "
+            f"flows, distance-weighted volume {charge / md.tie_break_charge:,.1f} GWh x 1000 km; it keeps only "
+            "the trades the optimum needs (solver.tidy)"
+        )
+    dist = trade_distance(m, md) if scenario.solver.tidy == "exact" else None
+    t_tidy = time.perf_counter()
     before = pyo.value(dist) if dist is not None else 0.0
     if dist is not None and before <= TIE_FREE:
         # D ≥ 0 (certificates and flows are non-negative): D = 0 is already its minimum, so the LP would only

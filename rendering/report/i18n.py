@@ -211,6 +211,7 @@ ZH: dict[str, str] = {
     "grid imports": "电网受入",
     "flexibility": "负荷柔性",
     "unbuilt penalty": "未建罚金",
+    "tie break": "就近交易微费（建模手段）",
     # emissions
     "location-based (grid MWh × regional emission factor)": "基于位置（电网 MWh × 区域排放因子）",
     "market-based (net of certificates)": "基于市场（扣除绿证）",

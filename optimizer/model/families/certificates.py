@@ -161,7 +161,7 @@ def add_obligation_on_supply(
     m.cert_seller = pyo.Constraint(m.CERT_Z, rule=_seller)
 
 
-def trade_distance(m: pyo.ConcreteModel, md: ModelData):
+def trade_distance(m: pyo.ConcreteModel, md: ModelData, scale: float = 1.0):
     """Distance-weighted volume of cross-region certificates and corridor flows (GWh × 1000 km), or None if the
     model has neither; the secondary objective of the tie-break pass (``optimizer.model.solve``)::
 
@@ -170,6 +170,7 @@ def trade_distance(m: pyo.ConcreteModel, md: ModelData):
     d is the great-circle distance between the regions' representative points in 1000 km (home certificates
     weigh 0). Among solutions of equal cost, minimising D keeps certificates in the buyer's region whenever that
     is as cheap, buys the rest from the nearest sellers, and drops dedicated-green flows the optimum does not need.
+    ``scale`` multiplies every coefficient (the objective's tie-break charge ε · D is built as one expression).
     """
     from geodata.geo import great_circle_km
     from optimizer.model.families.linear import linear
@@ -188,12 +189,13 @@ def trade_distance(m: pyo.ConcreteModel, md: ModelData):
     for r, s, p in m.CERT:
         home = md.site_region[s]
         if r != home and d(r, home) > 0:
-            terms.append((d(r, home), m.cert[r, s, p]))
+            terms.append((scale * d(r, home), m.cert[r, s, p]))
     w = md.slices.weight.tolist()
     for c in md.corridors:
         if c.cap_gw <= 0 or d(c.a, c.b) <= 0:
             continue
-        terms.extend((w[t] * d(c.a, c.b), m.flow[c.id, t]) for t in range(md.slices.n))
+        dc = scale * d(c.a, c.b)
+        terms.extend((w[t] * dc, m.flow[c.id, t]) for t in range(md.slices.n))
     return linear(terms) if terms else None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.model.families.adequacy import import_cost_coefficients
+from optimizer.model.families.certificates import trade_distance
 from optimizer.model.families.linear import linear, var_grid
 from optimizer.model.modeldata import ModelData
 
@@ -22,6 +23,7 @@ COST_TERMS = (
     "certificates",
     "carbon",
     "unbuilt_penalty",
+    "tie_break",
 )
 
 
@@ -40,6 +42,7 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
         certificates     = price_cert · Σ cert        (or Σ_k price_k · cert_step[k] with a price curve)
         carbon           = carbon_price · emissions
         unbuilt_penalty  = Σ_k penalty_k · unbuilt[k]
+        tie_break        = ε · D     (ε = md.tie_break_charge; D: certificates.trade_distance, GWh × 1000 km)
 
     Objective ``cost``: minimise total_cost. ``carbon``: minimise emissions (the solve then fixes emissions at
     their minimum and minimises cost, lexicographically).
@@ -89,6 +92,8 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
         m.cost_certificates = pyo.Expression(expr=md.cert_price * sum(m.cert[i] for i in m.CERT))
     m.cost_carbon = pyo.Expression(expr=md.carbon_price * m.emissions)
     m.cost_unbuilt_penalty = pyo.Expression(expr=sum(groups[k].penalty_m * m.unbuilt[k] for k in m.K_optional))
+    dist = trade_distance(m, md, scale=md.tie_break_charge) if md.tie_break_charge > 0 else None
+    m.cost_tie_break = pyo.Expression(expr=dist if dist is not None else 0.0)
     m.total_cost = pyo.Expression(expr=sum(getattr(m, f"cost_{n}") for n in COST_TERMS))
     if md.objective == "carbon":
         m.obj = pyo.Objective(expr=m.emissions, sense=pyo.minimize)
