@@ -94,21 +94,32 @@ def solve(
         say(f"loading region set '{sc.region_set}'")
         rs = load_region_set(sc.region_set, profiles=dict(sc.grid.profiles) or None)
         monitor = solve_monitor(quiet, verbose)
-        with tempfile.TemporaryDirectory() as td:
+        from optimizer.model.highs import on_next_run
+        from rendering.warmup import Warmup
+
+        warm = Warmup(rs, maps=not no_maps)  # imports and map base scene, on the core HiGHS leaves idle
+        with tempfile.TemporaryDirectory() as td, on_next_run(warm.start):
             log = Path(td) / "solver.log"
-            res = run_solve(
-                sc,
-                file=str(scenario),
-                region_set=rs,
-                time_limit=time_limit,
-                mip_gap=mip_gap,
-                fix=plan,
-                write_lp=write_lp,
-                log_file=log,
-                progress=say,
-                iis=iis,
-                monitor=monitor,
-            )
+            try:
+                res = run_solve(
+                    sc,
+                    file=str(scenario),
+                    region_set=rs,
+                    time_limit=time_limit,
+                    mip_gap=mip_gap,
+                    fix=plan,
+                    write_lp=write_lp,
+                    log_file=log,
+                    progress=say,
+                    iis=iis,
+                    monitor=monitor,
+                )
+            except KeyboardInterrupt:
+                raise
+            except BaseException:  # infeasible, time limit: the failure summary is written next; let imports finish
+                warm.join(5.0)
+                raise
+            warm.join()
             say(f"writing results to {out_dir}")
             write_run(res, out_dir, rs, scenario_path=str(scenario), log_src=str(log), maps=not no_maps, force=force)
         warn_time_limited(res)

@@ -74,6 +74,37 @@ def in_native_solve() -> bool:
     return _NATIVE["depth"] > 0
 
 
+_RUN_STARTS: list[Callable[[], None]] = []
+
+
+@contextmanager
+def on_next_run(fn: Callable[[], None]):
+    """Within the block, call ``fn`` (once, in the solving thread) when the next HiGHS run starts, i.e. when the
+    model has been handed over and HiGHS's native code is about to run without Python's GIL. Not called if no run
+    starts before the block ends.
+
+    The CLI uses it to start preparing the output files (imports, map base scene) on the core HiGHS leaves idle:
+    HiGHS's MIP keeps ~1 of the 2 threads busy on average, so work started then costs little solve time, while work
+    started before it would compete with the model build for the GIL.
+    """
+    with _THREADS_LOCK:
+        _RUN_STARTS.append(fn)
+    try:
+        yield
+    finally:
+        with _THREADS_LOCK:
+            if fn in _RUN_STARTS:
+                _RUN_STARTS.remove(fn)
+
+
+def _run_started() -> None:
+    with _THREADS_LOCK:
+        calls = list(_RUN_STARTS)
+        _RUN_STARTS.clear()
+    for fn in calls:
+        fn()
+
+
 @dataclass
 class HighsRun:
     """Outcome of one HiGHS run on a compiled Pyomo model."""
@@ -242,6 +273,7 @@ def run_highs(
         return HighsRun("infeasible", False, None, None, None, 0.0, time.perf_counter() - t0, model_status=str(exc))
     t1 = time.perf_counter()
     watch = monitor.watch(h, is_mip=is_mip, time_limit=time_limit) if monitor is not None else nullcontext()
+    _run_started()
     with native_solve(), watch:
         h.run()
     run = _outcome(h, info, is_mip, float(h.getRunTime()), t1 - t0)
@@ -342,6 +374,7 @@ class PersistentHighs:
 
         use_threads(self.threads)
         before = float(h.getRunTime())
+        _run_started()
         with native_solve():
             h.run()
         run = _outcome(

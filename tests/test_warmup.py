@@ -1,0 +1,58 @@
+"""The output warm-up of ``gridsite solve``: started when the HiGHS run starts, never more than once, harmless."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.model.highs import on_next_run, run_highs
+from rendering.warmup import MAP_MODULES, MODULES, Warmup
+
+
+def _tiny() -> pyo.ConcreteModel:
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(domain=pyo.NonNegativeReals)
+    m.c = pyo.Constraint(expr=m.x >= 1)
+    m.obj = pyo.Objective(expr=m.x)
+    return m
+
+
+def test_listener_runs_once_when_highs_starts_and_is_removed_after_the_block():
+    calls: list[str] = []
+    with on_next_run(lambda: calls.append("start")):
+        assert calls == []  # registering calls nothing
+        run = run_highs(_tiny(), threads=1)
+        assert run.status == "optimal"
+        assert calls == ["start"]
+        run_highs(_tiny(), threads=1)
+        assert calls == ["start"]  # once only
+    run_highs(_tiny(), threads=1)
+    assert calls == ["start"]
+
+
+def test_listener_not_called_without_a_run_and_not_left_behind():
+    calls: list[str] = []
+    with on_next_run(lambda: calls.append("start")):
+        pass  # e.g. the scenario failed before the model reached HiGHS
+    run_highs(_tiny(), threads=1)
+    assert calls == []
+
+
+def test_warmup_imports_the_output_modules(china):
+    import sys
+
+    w = Warmup(china, maps=True)
+    w.start()
+    w.start()  # a second start does nothing
+    w.join()
+    assert w.error is None
+    assert all(name in sys.modules for name in MODULES + MAP_MODULES)
+
+
+def test_warmup_errors_are_kept_not_raised(monkeypatch):
+    import rendering.warmup as warmup
+
+    monkeypatch.setattr(warmup, "MODULES", ("gridsite_no_such_module",))
+    w = Warmup(None, maps=False)
+    w.start()
+    w.join()
+    assert isinstance(w.error, ModuleNotFoundError)
