@@ -56,3 +56,4 @@ def test_warmup_errors_are_kept_not_raised(monkeypatch):
     w.start()
     w.join()
     assert isinstance(w.error, ModuleNotFoundError)
+

@@ -250,7 +250,9 @@ class SolverConfig(_Strict):
     as large as the model); false: neither."""
     highs_options: dict[str, bool | int | float | str] = {}
     """Further HiGHS options by name, e.g. {mip_lp_solver: ipx} (interior-point root LP: 2–4× faster on 31-site
-    China and 200-cluster US models, slower on hub-only ones; see docs/performance.md). Checked against HiGHS."""
+    China and 200-cluster US models, slower on hub-only ones; see docs/performance.md). Checked against HiGHS.
+    Models with more than 2,000 time slices (hourly) get mip_lp_solver: ipx (solver: ipx for a fixed plan) unless
+    mip_lp_solver or solver is given here."""
 
     @field_validator("highs_options")
     @classmethod

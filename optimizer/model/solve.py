@@ -39,6 +39,13 @@ LARGE_COLUMNS = 1_000_000
 TIE_FREE = 1e-9
 
 
+#: Models with more time slices than this get HiGHS's interior-point solver (IPX) for their (root) LP unless the
+#: scenario chooses an LP algorithm itself: on every hourly model measured (8,760 slices) dual simplex stalled or
+#: was slower, while on representative-day models (≤ 1,200 slices) neither algorithm wins across cases
+#: (docs/performance.md, *HiGHS options* and *Hourly*).
+IPX_SLICES = 2_000
+
+
 def large_model_warning(size: dict[str, int]) -> str | None:
     """A one-line warning when a model is large enough to take tens of minutes, else ``None``."""
     if size["columns"] <= LARGE_COLUMNS:
@@ -46,9 +53,26 @@ def large_model_warning(size: dict[str, int]) -> str | None:
     return (
         f"warning: large model (~{size['columns']:,} columns over {size['slices']:,} time slices); on a 2-core "
         "machine national hourly models took more than 25 minutes and ~6 GB, while representative_days "
-        "(days: 12) solves in seconds; if hourly is needed, solver.highs_options: {mip_lp_solver: ipx} is much "
-        "faster on hourly models (docs/performance.md)"
+        "(days: 12) solves in seconds (docs/performance.md)"
     )
+
+
+def lp_algorithm(md: ModelData, highs_options: dict | None) -> tuple[dict | None, str | None]:
+    """HiGHS options with the LP algorithm chosen for the model class, and a note saying so (or ``None``).
+
+    Above :data:`IPX_SLICES` time slices the (root) LP is solved by the interior-point method with crossover:
+    ``mip_lp_solver: ipx`` for a placement MIP, ``solver: ipx`` for a fixed plan (an LP). A scenario that sets
+    ``mip_lp_solver`` or ``solver`` in ``solver.highs_options`` keeps its own choice.
+    """
+    own = dict(highs_options or {})
+    if md.slices.n <= IPX_SLICES or {"mip_lp_solver", "solver"} & set(own):
+        return highs_options, None
+    key = "solver" if md.fixed is not None else "mip_lp_solver"
+    note = (
+        f"LP algorithm: interior point (HiGHS {key}: ipx) chosen for {md.slices.n:,} time slices, where dual simplex "
+        "stalls; set solver.highs_options to choose another"
+    )
+    return {**own, key: "ipx"}, note
 
 
 @dataclass
@@ -120,6 +144,9 @@ def solve(
         m.write(str(write_lp), io_options={"symbolic_solver_labels": True})
     t_lp = time.perf_counter()
     opts = _highs_options(scenario, time_limit, mip_gap, log_file)
+    opts["highs_options"], lp_note = lp_algorithm(md, opts["highs_options"])
+    if lp_note:
+        say(lp_note)
     say("solving with HiGHS")
     unit = f"M {md.currency}/yr" if md.objective == "cost" else "kt CO2/yr"
     if monitor is not None:
@@ -163,7 +190,7 @@ def solve(
             if run2.status != "optimal":
                 status = "time_limit"
         # without a second-stage solution the variables keep the first stage's values
-    notes: list[str] = []
+    notes: list[str] = [lp_note] if lp_note else []
     tidy_s = None
     tidy_highs = tidy_handoff = 0.0
     if md.tie_break_charge > 0:
@@ -306,6 +333,9 @@ def solve_carbon_caps(
     m = build_model(md)
     t_build = time.perf_counter()
     opts = _highs_options(scenario, None, None, None)
+    opts["highs_options"], lp_note = lp_algorithm(md, opts["highs_options"])
+    if lp_note:
+        say(lp_note)
     ph = PersistentHighs(
         m,
         threads=opts["threads"],
