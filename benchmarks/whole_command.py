@@ -5,6 +5,7 @@ Run from the repository root (not part of the test suite)::
     python benchmarks/whole_command.py                                  # default scenario, 3 repeats each
     python benchmarks/whole_command.py --repeats 5 --out /tmp/whole.csv
     python benchmarks/whole_command.py --src /tmp/base --label before   # another source tree (``git archive``)
+    python benchmarks/whole_command.py --versus /tmp/base --versus-label before   # this tree and another, interleaved
 
 First one run of ``gridsite solve SCENARIO --out … --write-lp model.lp`` writes the LP file (this run is not
 timed). Then, interleaved, ``--repeats`` times each:
@@ -195,48 +196,63 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--label", default="working tree", help="what --src is, written to every row")
     ap.add_argument("--out", default=str(RESULTS / "whole_command.csv"))
     ap.add_argument("--append", action="store_true", help="append to --out instead of replacing it")
+    ap.add_argument("--versus", default=None, help="a second source tree, run interleaved with --src")
+    ap.add_argument("--versus-label", default="versus", help="what --versus is, written to its rows")
     a = ap.parse_args(argv)
     sys.path.insert(0, str(HERE))
     from run import load1, machine  # the harness's machine description and load
 
     mach = machine()
     scenario = str(Path(a.scenario).resolve())
+    sources = [(a.src, a.label)] + ([(a.versus, a.versus_label)] if a.versus else [])
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
-        lp = Path(tmp) / "model.lp"
-        first = Path(tmp) / "first"
-        print(f"writing the LP file ({a.label})", file=sys.stderr)
-        run_command(a.src, scenario, first, ["--write-lp", str(lp)])
-        solver = json.loads((first / "manifest.json").read_text())["solver"]
+        lps: dict[str, tuple[Path, dict]] = {}
+        for k, (src, label) in enumerate(sources):
+            lp = Path(tmp) / f"model{k}.lp"
+            first = Path(tmp) / f"first{k}"
+            print(f"writing the LP file ({label})", file=sys.stderr)
+            run_command(src, scenario, first, ["--write-lp", str(lp)])
+            lps[label] = (lp, json.loads((first / "manifest.json").read_text())["solver"])
         for rep in range(a.repeats):
-            for kind in ("command", "highs"):
-                base = {"kind": kind, "repeat": rep, "source": a.label, "scenario": a.scenario,
-                        "load1_before": load1(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}  # fmt: skip
-                if kind == "command":
-                    d = Path(tmp) / f"run{rep}"
-                    base.update(run_command(a.src, scenario, d, []))
-                    shutil.rmtree(d)
-                else:
-                    base.update(run_alone(lp, solver))
-                base["load1_after"] = load1()
-                rows.append(base)
-                print(f"{kind} {rep}: {base['wall_s']:.2f} s wall (load {base['load1_after']})", file=sys.stderr)
-    cmd_rows = [r for r in rows if r["kind"] == "command"]
-    alone = [r for r in rows if r["kind"] == "highs"]
-    med: dict = {"kind": "median", "repeat": f"n={a.repeats}", "source": a.label, "scenario": a.scenario}
-    for key in [f"{p}_s" for p in PHASES] + ["wall_s", "cpu_s", "highs_in_command_s"]:
-        vals = [r[key] for r in cmd_rows]
-        med[key] = statistics.median(vals)
-        med[f"{key}_spread"] = spread(vals)
-    med["highs_wall_s"] = statistics.median(r["wall_s"] for r in alone)
-    med["highs_wall_s_spread"] = spread([r["wall_s"] for r in alone])
-    med["highs_cpu_s"] = statistics.median(r["cpu_s"] for r in alone)
-    med["ratio"] = med["wall_s"] / med["highs_wall_s"]
-    med["ratio_cpu"] = med["cpu_s"] / med["highs_cpu_s"]
-    med["outputs_sha256"] = ",".join(sorted({r["outputs_sha256"] for r in cmd_rows}))
-    med["load1_before"] = min(r["load1_before"] for r in rows)
-    med["load1_after"] = max(r["load1_after"] for r in rows)
-    rows.append(med)
+            for src, label in sources:  # A and B interleaved: a change in the machine's load falls on both
+                lp, solver = lps[label]
+                for kind in ("command", "highs"):
+                    base = {"kind": kind, "repeat": rep, "source": label, "scenario": a.scenario,
+                            "load1_before": load1(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}  # fmt: skip
+                    if kind == "command":
+                        d = Path(tmp) / f"run{rep}"
+                        base.update(run_command(src, scenario, d, []))
+                        shutil.rmtree(d)
+                    else:
+                        base.update(run_alone(lp, solver))
+                    base["load1_after"] = load1()
+                    rows.append(base)
+                    print(f"{label} {kind} {rep}: {base['wall_s']:.2f} s wall (load {base['load1_after']})",
+                          file=sys.stderr)  # fmt: skip
+    meds = []
+    for _src, label in sources:
+        mine = [r for r in rows if r["source"] == label]
+        cmd_rows = [r for r in mine if r["kind"] == "command"]
+        alone = [r for r in mine if r["kind"] == "highs"]
+        med: dict = {"kind": "median", "repeat": f"n={a.repeats}", "source": label, "scenario": a.scenario}
+        for key in [f"{p}_s" for p in PHASES] + ["wall_s", "cpu_s", "highs_in_command_s"]:
+            vals = [r[key] for r in cmd_rows]
+            med[key] = statistics.median(vals)
+            med[f"{key}_spread"] = spread(vals)
+        med["highs_wall_s"] = statistics.median(r["wall_s"] for r in alone)
+        med["highs_wall_s_spread"] = spread([r["wall_s"] for r in alone])
+        med["highs_cpu_s"] = statistics.median(r["cpu_s"] for r in alone)
+        med["ratio"] = med["wall_s"] / med["highs_wall_s"]
+        med["ratio_cpu"] = med["cpu_s"] / med["highs_cpu_s"]
+        # the ratio of each repeat (command ÷ the HiGHS-alone run right after it), and their spread
+        pairs = [c["wall_s"] / h["wall_s"] for c, h in zip(cmd_rows, alone, strict=True)]
+        med["ratio_pairs_spread"] = spread(pairs)
+        med["outputs_sha256"] = ",".join(sorted({r["outputs_sha256"] for r in cmd_rows}))
+        med["load1_before"] = min(r["load1_before"] for r in mine)
+        med["load1_after"] = max(r["load1_after"] for r in mine)
+        meds.append(med)
+    rows.extend(meds)
     for r in rows:
         r.update({f"machine_{k}": v for k, v in mach.items()})
     out = Path(a.out)
@@ -254,12 +270,14 @@ def main(argv: list[str] | None = None) -> int:
         w.writeheader()
         for r in allrows:
             w.writerow({k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in r.items()})
-    print(
-        f"{a.label}: command {med['wall_s']:.2f} s ({med['wall_s_spread']}), HiGHS alone {med['highs_wall_s']:.2f} s "
-        f"({med['highs_wall_s_spread']}), ratio {med['ratio']:.2f} (CPU {med['ratio_cpu']:.2f}); "
-        + ", ".join(f"{p} {med[f'{p}_s']:.2f}" for p in PHASES)
-        + f"; outputs {med['outputs_sha256']} → {out}"
-    )
+    for med in meds:
+        print(
+            f"{med['source']}: command {med['wall_s']:.2f} s ({med['wall_s_spread']}), HiGHS alone "
+            f"{med['highs_wall_s']:.2f} s ({med['highs_wall_s_spread']}), ratio {med['ratio']:.2f} (per repeat "
+            f"{med['ratio_pairs_spread']}; CPU {med['ratio_cpu']:.2f}); "
+            + ", ".join(f"{p} {med[f'{p}_s']:.2f}" for p in PHASES)
+            + f"; outputs {med['outputs_sha256']} → {out}"
+        )
     return 0
 
 
