@@ -58,8 +58,16 @@ def test_callbacks_record_improving_incumbents_and_bounds(china):
     text = first.text()
     assert "HiGHS MIP" in text and f"/ {limit:.1f} s" in text and ("B&B" in text) == (first.nodes > 0)
     assert f"bound {first.bound:,.6g}" in text and "gap " in text and "gap —" not in text
-    # the tie-break (an LP at the fixed placement) is its own stage, with no bound or gap
-    assert rep.runs[-1].stage == "tidying (LP)" and not rep.runs[-1].is_mip
+    assert len(rep.runs) == 1  # the default tie-break is a charge in the objective: no second HiGHS run
+
+
+def test_exact_tie_break_is_its_own_stage(china):
+    """solver.tidy: exact re-solves an LP at the fixed placement: its own stage, with no bound or gap."""
+    rep = SolveReporter(mode="off")
+    sc = parse_scenario(scenario_dict(time={"mode": "annual"}, solver={"tidy": "exact"}))
+    solve(sc, region_set=china, monitor=rep)
+    assert [r.stage for r in rep.runs] == ["MIP", "tidying (LP)"]
+    assert not rep.runs[-1].is_mip
     assert rep.runs[-1].text().startswith("HiGHS tidying (LP) ")
 
 
