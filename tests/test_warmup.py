@@ -57,3 +57,31 @@ def test_warmup_errors_are_kept_not_raised(monkeypatch):
     w.join()
     assert isinstance(w.error, ModuleNotFoundError)
 
+
+
+def test_solve_ends_without_teardown_but_with_everything_flushed_and_written(tmp_path):
+    """``gridsite solve`` ends with os._exit after its work (gridsite.cli.guard.allow_fast_exit): the piped
+    output still ends with its last line, every file of the run folder is complete, no lock or partial folder is
+    left behind."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    from .conftest import scenario_dict
+
+    sc = tmp_path / "s.yaml"
+    sc.write_text(yaml.safe_dump(scenario_dict(time={"mode": "annual"}), sort_keys=False))
+    out = tmp_path / "run"
+    r = subprocess.run(
+        [sys.executable, "-m", "gridsite", "solve", str(sc), "--out", str(out)],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.rstrip().endswith(f"results written to {out}")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest and json.loads((out / "summary.json").read_text())["status"] == "optimal"
+    assert (out / "siting_map.html").read_text().rstrip().endswith("</html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "s.yaml"]  # no lock, no .run.partial-PID

@@ -69,11 +69,26 @@ app.command()(serve.serve)
 
 
 def main() -> None:
-    """Run the ``gridsite`` command (console script and ``python -m gridsite``)."""
+    """Run the ``gridsite`` command (console script and ``python -m gridsite``).
+
+    A command that called :func:`gridsite.cli.guard.allow_fast_exit` ends with ``os._exit`` after its output is
+    flushed: its files are written and closed, and the interpreter's teardown would only free memory.
+    """
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
+    except SystemExit as exc:
+        from gridsite.cli.guard import fast_exit_allowed
+
+        if fast_exit_allowed():
+            import os
+
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        raise
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import typer
 
 from gridsite.cli import options
 from gridsite.cli.console import err, fail, out, print_result, print_table, solve_monitor, table, warn_time_limited
-from gridsite.cli.guard import guarded
+from gridsite.cli.guard import allow_fast_exit, guarded
 from gridsite.errors import EXIT_BAD_INPUT, ScenarioError
 
 
@@ -126,6 +126,7 @@ def solve(
         if not quiet:
             print_result(res, lang)
             out.print(("结果已写入 " if lang == "zh" else "results written to ") + f"[bold]{out_dir}[/]")
+        allow_fast_exit()  # every file is written and closed: skip the interpreter's teardown of the run's objects
         return 0
 
     guarded(_run, out_dir, lambda: state["name"], check=_check, lock=out_dir, force=force)
