@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
@@ -142,6 +143,7 @@ def base_key(region_set: RegionSet, kind: str) -> str:
 
 
 _MEMO: OrderedDict[str, Base] = OrderedDict()
+_MEMO_LOCK = threading.Lock()  # maps may be drawn from several threads (the web app's jobs)
 
 
 def base_scene(region_set: RegionSet, kind: str) -> Base:
@@ -150,10 +152,11 @@ def base_scene(region_set: RegionSet, kind: str) -> Base:
     if kind not in KINDS:
         raise ValueError(f"unknown map kind '{kind}' (allowed: {', '.join(KINDS)})")
     key = base_key(region_set, kind)
-    found = _MEMO.get(key)
-    if found is not None:
-        _MEMO.move_to_end(key)
-        return found
+    with _MEMO_LOCK:
+        found = _MEMO.get(key)
+        if found is not None:
+            _MEMO.move_to_end(key)
+            return found
     folder = default_cache_dir()
     path = folder / "maps" / f"{key}-{kind}.json" if folder is not None else None
     base = _load(path, key, kind) if path is not None else None
@@ -161,15 +164,17 @@ def base_scene(region_set: RegionSet, kind: str) -> Base:
         base = _compute_static(region_set, key) if kind == "static" else _compute_html(region_set, key)
         if path is not None:
             _store(path, base, kind)
-    _MEMO[key] = base
-    while len(_MEMO) > 8:
-        _MEMO.popitem(last=False)
+    with _MEMO_LOCK:
+        _MEMO[key] = base
+        while len(_MEMO) > 8:
+            _MEMO.popitem(last=False)
     return base
 
 
 def clear_memo() -> None:
     """Forget the bases memoised in this process (the next map reads the cache folder or recomputes)."""
-    _MEMO.clear()
+    with _MEMO_LOCK:
+        _MEMO.clear()
 
 
 def _geoms_out(geoms: Any) -> list[str]:
