@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,19 @@ def test_written_page_is_plotlys_serialisation_of_the_figure(china, china_run, t
     features = json.loads(map_base.base_scene(china, "html").regions_geojson)["features"]
     assert len(features) == len(china.regions)
     assert shapely.geometry.shape(features[0]["geometry"]).is_valid
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_draw_maps_writes_what_each_map_alone_writes(china, china_run, tmp_path, lang):
+    """Both maps from one scene (``gridsite solve``, ``gridsite map``) are the files each map writes alone, also
+    in Chinese, where the static map may fall back to English labels (no CJK font) while the HTML map does not."""
+    tables, summary = china_run
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Chinese without a CJK font: the static map warns and draws English
+        both = maps.draw_maps(china, tables, summary, tmp_path / "both", lang=lang)
+        png = maps.static_map(china, tables, summary, tmp_path / "alone" / "siting_map.png", lang=lang)
+        page = maps.interactive_map(china, tables, summary, tmp_path / "alone" / "siting_map.html", lang=lang)
+    assert both == {"png": tmp_path / "both" / "siting_map.png", "html": tmp_path / "both" / "siting_map.html"}
+    assert both["png"].read_bytes() == png.read_bytes()
+    assert both["html"].read_bytes() == page.read_bytes()
+    assert f'<html lang="{lang}">' in page.read_text(encoding="utf-8")
