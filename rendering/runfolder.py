@@ -294,12 +294,11 @@ def write_run(
 
 
 def draw_maps(result, region_set, folder: Path, warn=None) -> None:
+    """Both maps of a solved run (``siting_map.png`` and ``siting_map.html``) into ``folder``, from one scene."""
     from rendering import maps
 
     tables = {k: v for k, v in result.tables.items()}
-    summary = build_summary(result)
-    maps.static_map(region_set, tables, summary, folder / runformat.STATIC_MAP)
-    maps.interactive_map(region_set, tables, summary, folder / runformat.INTERACTIVE_MAP)
+    maps.draw_maps(region_set, tables, build_summary(result), folder)
 
 
 FAILED_SUMMARY = runformat.FAILED_SUMMARY

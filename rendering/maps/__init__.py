@@ -7,8 +7,10 @@ columns :mod:`rendering.runformat` owns. Nothing here imports the optimiser; :fu
 :mod:`rendering.runformat`) reads a run directory back.
 
 Modules: :mod:`~rendering.maps.common` (quantities, texts, colours, region values, fonts),
-:mod:`~rendering.maps.scene` (what both maps draw, prepared once), :mod:`~rendering.maps.static` (matplotlib) and
-:mod:`~rendering.maps.interactive` (plotly); this package re-exports their public names and :func:`write_maps`.
+:mod:`~rendering.maps.base` (what depends on the region set alone — projected shapes, GeoJSON, China's territory
+layers — prepared once per region set and cached on disk), :mod:`~rendering.maps.scene` (what both maps draw,
+prepared once per run), :mod:`~rendering.maps.static` (matplotlib) and :mod:`~rendering.maps.interactive`
+(plotly); this package re-exports their public names, :func:`draw_maps` and :func:`write_maps`.
 
 Layers, on both maps:
 
@@ -38,9 +40,14 @@ own offline-assets hook) with an empty topology and hides the base map, so the f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from geodata.regionset import RegionSet
+from rendering.maps.base import HtmlBase, StaticBase, base_scene
 from rendering.maps.common import (
     ATTRIBUTION,
     CERT_COLOUR,
@@ -52,11 +59,13 @@ from rendering.maps.common import (
     QUANTITIES,
     WORKLOAD_COLOURS,
     Quantity,
+    _resolve_lang,
     cjk_font,
     region_values,
 )
-from rendering.maps.interactive import GEO_ASSETS_STUB, interactive_figure, interactive_map
-from rendering.maps.static import static_map
+from rendering.maps.interactive import GEO_ASSETS_STUB, _check, _write_html, interactive_figure, interactive_map
+from rendering.maps.scene import _build_scene
+from rendering.maps.static import _write_static, static_map
 from rendering.runformat import INTERACTIVE_MAP, STATIC_MAP, SUMMARY, TABLES, normalise_tables, read_run
 
 __all__ = [
@@ -73,6 +82,7 @@ __all__ = [
     "WORKLOAD_COLOURS",
     "Quantity",
     "cjk_font",
+    "draw_maps",
     "interactive_figure",
     "interactive_map",
     "normalise_tables",
@@ -86,6 +96,33 @@ __all__ = [
 # --------------------------------------------------------------------------------------------------------------
 # Both maps of a finished run
 # --------------------------------------------------------------------------------------------------------------
+
+
+def draw_maps(
+    region_set: RegionSet,
+    tables: Mapping[str, pd.DataFrame] | None,
+    summary: Mapping[str, Any] | None,
+    out_dir: str | Path,
+    *,
+    quantity: str = "added_load_mw",
+    lang: str = "en",
+) -> dict[str, Path]:
+    """Write both maps of a run, ``siting_map.png`` and ``siting_map.html``, into ``out_dir``: the same files as
+    :func:`static_map` and :func:`interactive_map`, from one scene (the tables normalised and the region values
+    computed once). Returns ``{"png": …, "html": …}``."""
+    out = Path(out_dir)
+    _check(quantity, lang)
+    static_lang, font = _resolve_lang(region_set, lang)  # English labels when no CJK font is installed
+    norm_tables = normalise_tables(tables)
+    static_base = base_scene(region_set, "static")
+    html_base = base_scene(region_set, "html")
+    assert isinstance(static_base, StaticBase) and isinstance(html_base, HtmlBase)
+    scene = _build_scene(region_set, norm_tables, summary, static_lang, static_base)
+    html_scene = scene if static_lang == lang else _build_scene(region_set, norm_tables, summary, lang, html_base)
+    return {
+        "png": _write_static(scene, static_base, quantity, "png", font, out / STATIC_MAP),
+        "html": _write_html(html_scene, html_base, norm_tables, quantity, out / INTERACTIVE_MAP),
+    }
 
 
 def write_maps(
@@ -109,8 +146,11 @@ def write_maps(
         if not name:
             raise ValueError(f"{Path(run_dir) / SUMMARY} names no region_set; pass region_set=")
         region_set = load_region_set(name)
-    out = Path(out_dir) if out_dir is not None else Path(run_dir)
-    return {
-        "png": static_map(region_set, tables, summary, out / STATIC_MAP, quantity=quantity, lang=lang),
-        "html": interactive_map(region_set, tables, summary, out / INTERACTIVE_MAP, quantity=quantity, lang=lang),
-    }
+    return draw_maps(
+        region_set,
+        tables,
+        summary,
+        Path(out_dir) if out_dir is not None else Path(run_dir),
+        quantity=quantity,
+        lang=lang,
+    )

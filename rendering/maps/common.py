@@ -157,7 +157,11 @@ def region_values(region_set: RegionSet, tables: Mapping[str, pd.DataFrame], qua
     """
     if quantity not in QUANTITIES:
         raise ValueError(f"unknown quantity '{quantity}' (allowed: {', '.join(QUANTITIES)})")
-    t = normalise_tables(tables)
+    return _region_values(region_set, normalise_tables(tables), quantity)
+
+
+def _region_values(region_set: RegionSet, t: Mapping[str, pd.DataFrame], quantity: str) -> pd.Series:
+    """:func:`region_values` of tables already normalised by :func:`~rendering.runformat.normalise_tables`."""
     ids = pd.Index(region_set.regions["id"].astype(str), name="region_id")
     reg = t["regions"]
     reg = reg[reg["region_id"] != ""].drop_duplicates("region_id").set_index("region_id")

@@ -1,7 +1,9 @@
 """The interactive siting map: one self-contained HTML page (plotly, ``conic equal area`` projection).
 
 The region polygons are inlined as GeoJSON and plotly.js is inlined too; the page pre-seeds plotly's offline
-geo assets (:data:`GEO_ASSETS_STUB`) so that it opens with no network access.
+geo assets (:data:`GEO_ASSETS_STUB`) so that it opens with no network access. The GeoJSON of the regions and of
+China's territory layers comes from the region set's base scene (:mod:`rendering.maps.base`, cached), as the JSON
+text plotly writes for it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.regionset import RegionSet
+from rendering.maps.base import HtmlBase, base_scene
 from rendering.maps.common import (
     CERT_COLOUR,
     CORRIDOR_CMAP,
@@ -27,8 +30,8 @@ from rendering.maps.common import (
 from rendering.maps.plotly_parts import (
     _cluster_traces,
     _fmt,
-    _geojson,
     _h,
+    _Inline,
     _inset_traces,
     _na,
     _pct,
@@ -41,7 +44,6 @@ from rendering.maps.plotly_parts import (
     _zrange,
 )
 from rendering.maps.scene import _build_scene, _Scene
-from rendering.maps.territory import clip_to
 from rendering.runformat import atomic_write, normalise_tables
 
 # --------------------------------------------------------------------------------------------------------------
@@ -109,11 +111,11 @@ def _colorbar_title(key: str, scene: _Scene) -> str:
 
 
 def _region_traces(
-    scene: _Scene, tables: dict[str, pd.DataFrame], quantity: str, bounds: tuple[float, float, float, float] | None
+    scene: _Scene, tables: dict[str, pd.DataFrame], quantity: str, base: HtmlBase, parts: _Inline
 ) -> tuple[list, int]:
-    """A grey base of every region and the choropleth of ``quantity`` (region shapes cut to ``bounds`` when given:
-    far islands go to the inset); returns the traces and the index of the choropleth among them (the trace the
-    quantity drop-down restyles)."""
+    """A grey base of every region and the choropleth of ``quantity`` (region shapes from the base scene, cut to
+    the main map's box on China maps: far islands go to the inset); returns the traces and the index of the
+    choropleth among them (the trace the quantity drop-down restyles)."""
     import plotly.graph_objects as go
 
     q = QUANTITIES[quantity]
@@ -151,11 +153,7 @@ def _region_traces(
                 },
             )
         ], 0
-    shapes = scene.regions
-    if bounds is not None:
-        shapes = shapes.copy()
-        shapes["geometry"] = [clip_to(g, bounds) for g in shapes.geometry]
-    gj = _geojson(shapes)
+    gj = parts.geojson("regions", base.regions_geojson)
     ids = scene.regions["id"].tolist()
     base = go.Choropleth(
         geojson=gj,
@@ -508,30 +506,41 @@ def interactive_figure(
     ``corridors``, ``green``, ``cert`` and ``placed-<workload>``. Displaying it in a notebook (``fig.show()``)
     loads plotly's base map from its CDN; :func:`interactive_map` writes a page that needs no network.
     """
-    import plotly.graph_objects as go
+    _check(quantity, lang)
+    norm_tables = normalise_tables(tables)
+    base = base_scene(region_set, "html")
+    assert isinstance(base, HtmlBase)
+    scene = _build_scene(region_set, norm_tables, summary, lang, base)
+    return _figure(scene, base, norm_tables, quantity, _Inline(base.key, parse=True))
 
+
+def _check(quantity: str, lang: str) -> None:
     if quantity not in QUANTITIES:
         raise ValueError(f"unknown quantity '{quantity}' (allowed: {', '.join(QUANTITIES)})")
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
-    norm_tables = normalise_tables(tables)
-    scene = _build_scene(region_set, norm_tables, summary, lang)
-    main_box: tuple[float, float, float, float] | None = None
-    if scene.territory is not None:  # far islands go to the South China Sea inset
-        x0, y0, x1, y1 = scene.main_extent
-        main_box = (x0 - 1.5, y0 - 1.5, x1 + 1.5, y1 + 1.5)
-    region_traces, region_index = _region_traces(scene, norm_tables, quantity, main_box)
+
+
+def _figure(scene: _Scene, base: HtmlBase, norm_tables: dict[str, pd.DataFrame], quantity: str, parts: _Inline) -> Any:
+    """The figure of :func:`interactive_figure` from its scene and base scene; ``parts`` puts the base's JSON
+    text into it."""
+    import plotly.graph_objects as go
+
+    lang = scene.lang
+    main_box = base.main_box
+    region_traces, region_index = _region_traces(scene, norm_tables, quantity, base, parts)
+    territory = base.territory.get("geo")
     traces = (
         region_traces
-        + (_territory_traces(scene, main_box, "geo") if main_box is not None else [])
+        + (_territory_traces(scene, territory, "geo", parts) if main_box is not None and territory else [])
         + _corridor_traces(scene)
         + _arrow_traces(scene)
         + _candidate_traces(scene)
         + _cluster_traces(scene)
     )
     inset: tuple[int, list[str]] | None = None
-    if main_box is not None and _is_polygonal(scene.regions):
-        inset_traces, k = _inset_traces(scene, quantity)
+    if main_box is not None and base.inset_geojson is not None:
+        inset_traces, k = _inset_traces(scene, quantity, base, parts)
         inset = (len(traces) + k, list(inset_traces[k].locations))
         traces += inset_traces
     fig = go.Figure(traces)
@@ -673,8 +682,18 @@ def interactive_map(
     shown first); hovering a region, site, cluster or corridor shows its numbers with units. ``lang="zh"`` uses
     the Chinese names of regions and sites (the browser supplies the font). The file is written atomically.
     """
-    path = Path(path)
-    fig = interactive_figure(region_set, tables, summary, quantity=quantity, lang=lang)
+    _check(quantity, lang)
+    norm_tables = normalise_tables(tables)
+    base = base_scene(region_set, "html")
+    assert isinstance(base, HtmlBase)
+    scene = _build_scene(region_set, norm_tables, summary, lang, base)
+    return _write_html(scene, base, norm_tables, quantity, Path(path))
+
+
+def _write_html(scene: _Scene, base: HtmlBase, norm_tables: dict[str, pd.DataFrame], quantity: str, path: Path) -> Path:
+    """Write the page of :func:`interactive_map` for ``scene`` (atomically)."""
+    parts = _Inline(base.key, parse=False)
+    fig = _figure(scene, base, norm_tables, quantity, parts)
     config = {
         "displaylogo": False,
         "responsive": True,
@@ -693,13 +712,13 @@ def interactive_map(
     title = html.escape(str(fig.layout.meta["title"]))
     page = (
         "<!DOCTYPE html>\n"
-        f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{scene.lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n"
         "<style>html, body { margin: 0; padding: 0; width: 100%; height: 100%; overflow: hidden; }\n"
         "body > div { width: 100%; height: 100%; }</style>\n"
         f"<script>{GEO_ASSETS_STUB}</script>\n"
-        f"</head>\n<body>\n{div}\n</body>\n</html>\n"
+        f"</head>\n<body>\n{parts.fill(div)}\n</body>\n</html>\n"
     )
     data = page.encode("utf-8")
     return atomic_write(path, lambda fh: fh.write(data))

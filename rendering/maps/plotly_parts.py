@@ -1,10 +1,12 @@
 """Parts of the interactive siting map: hover words in English and Chinese, number formats, colour scales,
-GeoJSON, the placed-cluster markers (capped sizes, co-located workloads on a ring) and China's whole territory
-with the South China Sea inset (plotly traces)."""
+GeoJSON, the placed-cluster markers (capped sizes, co-located workloads on a ring), China's whole territory
+with the South China Sea inset (plotly traces), and how the base scene's JSON text goes into a figure
+(:class:`_Inline`)."""
 
 from __future__ import annotations
 
 import html
+import json
 import math
 from typing import Any
 
@@ -17,6 +19,7 @@ from matplotlib import colormaps
 from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.geometry.polygon import orient
 
+from rendering.maps.base import HtmlBase, TerritoryTraces, no_data_names
 from rendering.maps.common import (
     _OTHER_WORKLOAD,
     QUANTITIES,
@@ -27,7 +30,6 @@ from rendering.maps.common import (
     _tonnes,
 )
 from rendering.maps.scene import _Scene
-from rendering.maps.territory import SCS_BOX, clip_to
 
 #: hover-text words of the interactive map, English and Chinese
 _H: dict[str, tuple[str, str]] = {
@@ -286,29 +288,65 @@ def _geom_lines(geom: Any) -> tuple[list[float | None], list[float | None]]:
     return lon, lat
 
 
-def _territory_traces(scene: _Scene, bounds: tuple[float, float, float, float], geo: str) -> list:
-    """China's whole territory on one geo subplot, cut to ``bounds``: the units without data (Taiwan, Hong Kong,
-    Macao: grey, hover says so), the national boundary and the dashed maritime boundary line. Trace names (and
-    ``meta``) ``territory-no-data``, ``territory-outline``, ``territory-dashes``."""
+class _Inline:
+    """How the base scene's JSON text (:class:`~rendering.maps.base.HtmlBase`) goes into a plotly figure.
+
+    With ``parse`` (a figure handed to the caller) the text is parsed into the figure's properties. Without it (a
+    page being written) each property gets a placeholder, and :meth:`fill` puts the text itself in the written
+    page where plotly wrote the placeholder: plotly then neither copies, validates nor encodes the region shapes,
+    and the page is the same bytes, because the text is what plotly writes for those values
+    (:func:`plotly.io.json.to_json_plotly`, compact and context-free)."""
+
+    def __init__(self, key: str, parse: bool) -> None:
+        self.parse = parse
+        self._prefix = f"gridsite-base-{key[:16]}-"
+        self._texts: dict[str, str] = {}
+
+    def geojson(self, name: str, text: str) -> Any:
+        """The value of a ``geojson`` property: the GeoJSON of ``text``, or a placeholder string."""
+        if self.parse:
+            return json.loads(text)
+        token = self._prefix + name
+        self._texts[json.dumps(token)] = text
+        return token
+
+    def array(self, name: str, text: str) -> list:
+        """The value of a data-array property (``lon``, ``lat``): the list of ``text``, or a placeholder list."""
+        if self.parse:
+            return list(json.loads(text))
+        token = self._prefix + name
+        self._texts[json.dumps([token])] = text
+        return [token]
+
+    def fill(self, page: str) -> str:
+        """``page`` with every placeholder replaced by its JSON text (each must occur: plotly wrote it)."""
+        for placeholder, text in self._texts.items():
+            if placeholder not in page:
+                raise RuntimeError(f"placeholder {placeholder} of the base scene is missing from the page")
+            page = page.replace(placeholder, text)
+        return page
+
+
+def _territory_traces(scene: _Scene, tt: TerritoryTraces, geo: str, parts: _Inline) -> list:
+    """China's whole territory on one geo subplot, cut to its box (``tt``, from the base scene): the units without
+    data (Taiwan, Hong Kong, Macao: grey, hover says so), the national boundary and the dashed maritime boundary
+    line. Trace names (and ``meta``) ``territory-no-data``, ``territory-outline``, ``territory-dashes``."""
     import plotly.graph_objects as go
 
-    terr = scene.territory
-    if terr is None:
+    if scene.territory is None:
         return []
     lg = scene.lang
     traces: list = []
     main = geo == "geo"
-    nd = terr.no_data.copy()
-    nd["geometry"] = [clip_to(g, bounds) for g in nd.geometry]
-    nd = nd[~nd.geometry.is_empty]
-    if len(nd):
-        names = "、".join(nd["name_zh"]) if lg == "zh" else ", ".join(nd["name_en"])
-        labels = nd["name_zh"] if lg == "zh" else nd["name_en"]
+    if tt.no_data_geojson is not None:
+        en, zh = no_data_names(tt.no_data_ids)
+        names = "、".join(zh) if lg == "zh" else ", ".join(en)
+        labels = zh if lg == "zh" else en
         traces.append(
             go.Choropleth(
-                geojson=_geojson(nd),
-                locations=nd["id"].tolist(),
-                z=[0] * len(nd),
+                geojson=parts.geojson(f"no-data-{geo}", tt.no_data_geojson),
+                locations=list(tt.no_data_ids),
+                z=[0] * len(tt.no_data_ids),
                 colorscale=[[0, "#dcdcdc"], [1, "#dcdcdc"]],
                 showscale=False,
                 marker_line_color="#7a7a7a",
@@ -323,17 +361,16 @@ def _territory_traces(scene: _Scene, bounds: tuple[float, float, float, float], 
                 geo=geo,
             )
         )
-    for geom, key, meta, dash, width in (
-        (terr.outline, "outline", "territory-outline", "solid", 1.2),
-        (terr.dashes, "dashes", "territory-dashes", "solid", 1.8),
+    for lon, lat, key, meta, dash, width in (
+        (tt.outline_lon, tt.outline_lat, "outline", "territory-outline", "solid", 1.2),
+        (tt.dashes_lon, tt.dashes_lat, "dashes", "territory-dashes", "solid", 1.8),
     ):
-        lon, lat = _geom_lines(clip_to(geom, bounds))
-        if not lon:
+        if lon is None or lat is None:
             continue
         traces.append(
             go.Scattergeo(
-                lon=lon,
-                lat=lat,
+                lon=parts.array(f"{key}-lon-{geo}", lon),
+                lat=parts.array(f"{key}-lat-{geo}", lat),
                 mode="lines",
                 line={"color": "#4d4d4d", "width": width, "dash": dash},
                 hoverinfo="skip",
@@ -348,21 +385,18 @@ def _territory_traces(scene: _Scene, bounds: tuple[float, float, float, float], 
     return traces
 
 
-def _inset_traces(scene: _Scene, quantity: str) -> tuple[list, int]:
-    """The South China Sea inset (subplot ``geo2``, lower right): the regions cut to :data:`SCS_BOX` coloured
+def _inset_traces(scene: _Scene, quantity: str, base: HtmlBase, parts: _Inline) -> tuple[list, int]:
+    """The South China Sea inset (subplot ``geo2``, lower right): the regions cut to the inset's box coloured
     like the main map, and the territory layers. Returns the traces and the index of its choropleth among them."""
     import plotly.graph_objects as go
 
+    assert base.inset_geojson is not None
     q = QUANTITIES[quantity]
-    regions = scene.regions.copy()
-    regions["geometry"] = [clip_to(g, SCS_BOX) for g in regions.geometry]
-    regions = regions[~regions.geometry.is_empty]
-    gj = _geojson(regions)
-    ids = [f["id"] for f in gj["features"]]
+    ids = list(base.inset_ids)
     lo, hi = _zrange(scene, quantity)
     z = dict(zip(scene.regions["id"], _z(scene, quantity), strict=True))
     choro = go.Choropleth(
-        geojson=gj,
+        geojson=parts.geojson("inset", base.inset_geojson),
         locations=ids,
         z=[z[i] for i in ids],
         zmin=lo,
@@ -379,4 +413,5 @@ def _inset_traces(scene: _Scene, quantity: str) -> tuple[list, int]:
         legendgroup="regions",
         geo="geo2",
     )
-    return [choro, *_territory_traces(scene, SCS_BOX, "geo2")], 0
+    territory = base.territory.get("geo2")
+    return [choro, *(_territory_traces(scene, territory, "geo2", parts) if territory else [])], 0

