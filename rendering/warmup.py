@@ -47,9 +47,7 @@ class Warmup:
             if self.maps:
                 from rendering import maps
 
-                prepare = getattr(maps, "prepare_base", None)
-                if prepare is not None:
-                    prepare(self.region_set)
+                maps.prepare_base(self.region_set)
         except Exception as exc:  # only a warm-up: the writing step repeats the work and reports its errors
             self.error = exc
         finally:

@@ -40,12 +40,19 @@ def test_listener_not_called_without_a_run_and_not_left_behind():
 def test_warmup_imports_the_output_modules(china):
     import sys
 
+    from rendering.maps import base
+
+    base.clear_memo()
     w = Warmup(china, maps=True)
     w.start()
     w.start()  # a second start does nothing
     w.join()
     assert w.error is None
     assert all(name in sys.modules for name in MODULES + MAP_MODULES)
+
+    # both base scenes are in the process memo: the maps after the solve compute nothing region-set-only
+    keys = {base.base_key(china, kind) for kind in base.KINDS}
+    assert keys <= set(base._MEMO)
 
 
 def test_warmup_errors_are_kept_not_raised(monkeypatch):

@@ -86,6 +86,7 @@ __all__ = [
     "interactive_figure",
     "interactive_map",
     "normalise_tables",
+    "prepare_base",
     "read_run",
     "region_values",
     "static_map",
@@ -96,6 +97,15 @@ __all__ = [
 # --------------------------------------------------------------------------------------------------------------
 # Both maps of a finished run
 # --------------------------------------------------------------------------------------------------------------
+
+
+def prepare_base(region_set: RegionSet) -> None:
+    """Load (or compute and store) both base scenes of ``region_set`` into the process memo, so that the maps of a
+    run need only their result-dependent part; ``gridsite solve`` calls it while HiGHS runs
+    (:mod:`rendering.warmup`)."""
+    for kind in ("static", "html"):
+        base_scene(region_set, kind)
+
 
 
 def draw_maps(
