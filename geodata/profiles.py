@@ -264,8 +264,8 @@ class Profiles:
 def default_cache_dir() -> Path | None:
     """gridsite's cache folder: ``$GRIDSITE_CACHE_DIR`` (``off`` = no caching) or ``~/.cache/gridsite``.
 
-    Holds derived data only (synthetic profiles, representative-day slices, the maps' base scenes in ``maps/``), each
-    everything it was computed from; deleting the folder is always safe.
+    Holds derived data only (synthetic profiles, representative-day slices, the maps' base scenes in ``maps/``),
+    each file named by a hash of everything it was computed from; deleting the folder is always safe.
     """
     env = os.environ.get("GRIDSITE_CACHE_DIR", "")
     if env.strip().lower() in ("off", "0", "none", "false"):
