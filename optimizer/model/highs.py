@@ -1,7 +1,8 @@
 """Hand a Pyomo model to HiGHS in memory as matrices (no file round-trip, no per-term Python callbacks).
 
-Pyomo's :class:`LinearStandardFormCompiler` (the compiler behind its LP writer) turns the active objective and
-constraints into sparse arrays; they are passed to ``highspy`` with :meth:`Highs.passModel` and the solution is
+:func:`optimizer.model.matrices.standard_form` turns the active objective and constraints into sparse arrays (the
+same arrays as Pyomo's :class:`LinearStandardFormCompiler`, the compiler behind its LP writer, which
+``$GRIDSITE_HANDOFF=pyomo`` selects); they are passed to ``highspy`` with :meth:`Highs.passModel` and the solution is
 written back into the Pyomo variables. This is several times faster than building the HiGHS model term by term
 through a persistent interface, which matters for models with ~10⁵ columns.
 
@@ -23,7 +24,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.common.gc_manager import PauseGC
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from optimizer.model.matrices import standard_form
 
 if TYPE_CHECKING:
     from optimizer.model.progress import SolveReporter
@@ -99,7 +101,7 @@ def compile_to_highs(m: pyo.ConcreteModel, h: highspy.Highs):
 def _compile(m: pyo.ConcreteModel, h: highspy.Highs):
     """(compiler info, whether any column is integer). The GC is paused: see :func:`optimizer.model.build_model`."""
     with PauseGC():
-        info = LinearStandardFormCompiler().write(m, mixed_form=True)
+        info = standard_form(m)
         cols = info.columns
         n, nrow = len(cols), len(info.rows)
         lp = highspy.HighsLp()
