@@ -226,3 +226,30 @@ def test_persistent_rows_map_back_to_constraints(china):
     before = ph.highs.getLp().row_upper_[i]
     ph.set_constraint_bounds(m.carbon_cap, upper=cap * 0.5)
     assert ph.highs.getLp().row_upper_[i] == pytest.approx(before - cap * 0.5)
+
+
+def _naive_bounds(cols):
+    b = [v.bounds for v in cols]
+    inf = highspy.kHighsInf
+    return (
+        np.array([-inf if x[0] is None else x[0] for x in b], dtype=float),
+        np.array([inf if x[1] is None else x[1] for x in b], dtype=float),
+    )
+
+
+def test_column_bounds_equal_each_variables_bounds(china):
+    from optimizer.model.highs import column_bounds
+
+    m = _corner_model()
+    m.q = pyo.Var([0, 1], domain=pyo.Binary, bounds=(m.p, None))  # a Param bound: evaluated per column
+    m.r = pyo.Var([0, 1], domain=pyo.NonNegativeReals, bounds=(-5, 4.5))  # the domain is tighter below
+    big = _model(china, "hourly-matching-batteries")
+    cols = [*m.component_data_objects(pyo.Var), *big.component_data_objects(pyo.Var)]
+    got, ref = column_bounds(cols), _naive_bounds(cols)
+    assert got[0].tobytes() == ref[0].tobytes() and got[1].tobytes() == ref[1].tobytes()
+    pos = {id(v): j for j, v in enumerate(cols)}
+    assert got[0][pos[id(m.r[0])]] == 0.0 and got[1][pos[id(m.r[0])]] == 4.5
+    assert got[0][pos[id(m.u)]] == -highspy.kHighsInf and got[1][pos[id(m.u)]] == highspy.kHighsInf
+    assert got[0][pos[id(m.q[1])]] == 2.5 and got[1][pos[id(m.q[1])]] == 1
+    m.p.set_value(1.0)  # a mutable bound is read when compiled, not cached
+    assert column_bounds([m.q[0]])[0][0] == 1.0
