@@ -3,7 +3,8 @@
 Pyomo's :class:`LinearStandardFormCompiler` walks every constraint body with its generic expression visitor. Our
 per-slice rows (nearly all nonzeros) are one :class:`LinearExpression` of ``(coefficient, variable)`` monomials
 (:func:`optimizer.model.families.linear.linear`), so :func:`compile_direct` reads those monomials itself and
-leaves every other body (and the objective) to Pyomo's own visitor, sharing its column recorder. The result is
+leaves every other body (and the objective) to Pyomo's own visitor, which numbers columns through the same
+recorder (:class:`_Columns`). The result is
 Pyomo's :class:`LinearStandardFormInfo` (``mixed_form``) with the same rows, columns, coefficients, right-hand
 sides, costs and offset — bit for bit, checked against Pyomo's compiler by ``tests/test_matrices.py`` and
 ``benchmarks/check_model.py``:
@@ -23,6 +24,7 @@ from __future__ import annotations
 import os
 from array import array
 from itertools import chain
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
@@ -34,7 +36,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, LinearStandardFormInfo, RowEntry
 
-try:  # the column recorder of Pyomo's compiler (Pyomo ≥ 6.9); without it only Pyomo's compiler is used
+try:  # Pyomo ≥ 6.9 numbers columns as _Columns does; with an older Pyomo only Pyomo's compiler is used
     from pyomo.repn.util import TemplateVarRecorder, categorize_valid_components
 except ImportError:  # pragma: no cover - older Pyomo
     TemplateVarRecorder = None
@@ -70,16 +72,38 @@ def compile_pyomo(m: pyo.ConcreteModel) -> LinearStandardFormInfo:
     return LinearStandardFormCompiler().write(m, mixed_form=True)
 
 
+class _Columns:
+    """The column numbering of Pyomo's compiler (its ``TemplateVarRecorder`` without the template environment):
+    the first time a variable of a component is met, every data object of that component is numbered, in index
+    order (fixed ones included; columns without nonzeros are dropped later)."""
+
+    def __init__(self) -> None:
+        self.var_map: dict[int, object] = {}
+        self.var_order: dict[int, int] = {}
+        self._components: set[int] = set()
+
+    def add(self, var) -> None:
+        comp = var.parent_component()
+        if id(comp) in self._components:
+            return
+        self._components.add(id(comp))
+        data = list(comp.values(_SORT))
+        ids = list(map(id, data))
+        start = len(self.var_map)
+        self.var_map.update(zip(ids, data, strict=True))
+        self.var_order.update(zip(ids, range(start, start + len(ids)), strict=True))
+
+
 class _Fallback(Exception):
     """The model has something the direct reader does not handle; Pyomo's compiler takes the whole model."""
 
 
-def _read_linear(body, var_map: dict, add) -> tuple[dict, object] | None:
+def _read_linear(body, var_map: dict, add) -> tuple[dict, Any] | None:
     """``({id(var): coef}, constant)`` of a LinearExpression body as Pyomo's visitor computes it, or None when an
     argument is not a plain (number, variable) monomial, a variable or a number (the visitor then reads it)."""
-    lin: dict[int, object] = {}
-    fixed: object = 0
-    const: object = 0
+    lin: dict[int, Any] = {}
+    fixed: Any = 0
+    const: Any = 0
     for arg in body.args:
         cls = arg.__class__
         if cls is MonomialTermExpression:
@@ -151,11 +175,9 @@ def _compile_direct(m: pyo.ConcreteModel) -> LinearStandardFormInfo:
     )
     if unknown or component_map[Suffix]:
         raise _Fallback
-    var_map: dict[int, object] = {}
-    recorder = TemplateVarRecorder(var_map, _SORT)
+    recorder = _Columns()
     visitor = LinearRepnVisitor({}, var_recorder=recorder)
-    order = recorder.var_order  # kept up to date by recorder.add from here on
-    add = recorder.add
+    var_map, order, add = recorder.var_map, recorder.var_order, recorder.add
 
     objectives = []
     for blk in component_map[Objective]:
@@ -214,6 +236,7 @@ def _compile_direct(m: pyo.ConcreteModel) -> LinearStandardFormInfo:
             if (lb is None or lb <= offset) and (ub is None or ub >= offset):
                 continue
             raise InfeasibleConstraintException(f"model contains a trivially infeasible constraint, '{con.name}'")
+        senses: tuple[tuple[int, Any], ...]
         if lb == ub:
             senses = ((0, ub),)
         elif ub is None:
