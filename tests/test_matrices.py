@@ -146,6 +146,8 @@ def _corner_model() -> pyo.ConcreteModel:
     m.c.add((0, lin((1.0, m.y[3]), (2, m.x[2])), None))  # fixed y[3] after y is numbered: a column
     m.c.add((None, lin((m.p, m.x[2]), m.p, 1), 9))  # a Param coefficient and a Param constant (Pyomo's visitor)
     m.c.add(m.x[0] + 2 * m.x[1] * 1.0000001 >= m.z[1] - 3)  # an operator-built body
+    m.c.add((None, LinearExpression([]), 5))  # an empty body: a constant row, feasible, skipped
+    m.c.add((-1.0, lin((2.0, m.x[1]), (0.5, m.y[1]), m.x[2]), 4.0))  # plain: every column numbered, a range
     return m
 
 
@@ -184,6 +186,18 @@ def test_a_planted_change_is_detected(china, monkeypatch):
 
     monkeypatch.setattr(matrices, "_read_linear", off_by_one_ulp)
     assert differences(ref, matrices.compile_direct(m)) == ["A"]
+
+    def plain_off(args, order):
+        got = real_plain(args, order)
+        if got is not None:
+            got[0][-1] = float(np.nextafter(float(got[0][-1]), -np.inf))
+        return got
+
+    real_plain = matrices._read_plain
+    monkeypatch.setattr(matrices, "_read_linear", real)
+    monkeypatch.setattr(matrices, "_read_plain", plain_off)
+    assert differences(ref, matrices.compile_direct(m)) == ["A"]
+    monkeypatch.setattr(matrices, "_read_plain", real_plain)
 
     def constant_lost(body, var_map, add):
         got = real(body, var_map, add)
@@ -234,6 +248,7 @@ def _naive_bounds(cols):
     return (
         np.array([-inf if x[0] is None else x[0] for x in b], dtype=float),
         np.array([inf if x[1] is None else x[1] for x in b], dtype=float),
+        np.array([v.is_integer() or v.is_binary() for v in cols], dtype=bool),
     )
 
 
@@ -246,7 +261,8 @@ def test_column_bounds_equal_each_variables_bounds(china):
     big = _model(china, "hourly-matching-batteries")
     cols = [*m.component_data_objects(pyo.Var), *big.component_data_objects(pyo.Var)]
     got, ref = column_bounds(cols), _naive_bounds(cols)
-    assert got[0].tobytes() == ref[0].tobytes() and got[1].tobytes() == ref[1].tobytes()
+    assert all(x.tobytes() == y.tobytes() for x, y in zip(got, ref, strict=True))
+    assert 0 < got[2].sum() < len(cols)
     pos = {id(v): j for j, v in enumerate(cols)}
     assert got[0][pos[id(m.r[0])]] == 0.0 and got[1][pos[id(m.r[0])]] == 4.5
     assert got[0][pos[id(m.u)]] == -highspy.kHighsInf and got[1][pos[id(m.u)]] == highspy.kHighsInf

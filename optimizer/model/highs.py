@@ -94,15 +94,20 @@ class HighsRun:
     col_names: list[str] = field(default_factory=list, repr=False)
 
 
-def column_bounds(cols) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bounds of the columns (±inf where unbounded): each variable's bounds within its domain,
-    ``v.bounds``. Columns whose domain object and constant bounds are the same share one evaluation (most
-    columns of a component have the same bounds), which takes ``v.bounds`` (~2 µs each) out of the per-column
-    cost; any other bound (a Param, an expression) is evaluated per column as before."""
+def column_bounds(cols) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds of the columns (±inf where unbounded) — each variable's ``v.bounds`` within its
+    domain — and whether each is integer (``v.is_integer() or v.is_binary()``).
+
+    Columns with the same domain object and constant bounds share one evaluation (most columns of a component
+    have the same), which takes the property calls (~2 µs per column) out of the per-column cost; a bound that
+    is a Param or an expression is evaluated per column.
+    """
     n = len(cols)
     lower = np.empty(n)
     upper = np.empty(n)
-    seen: dict[tuple, tuple[float, float]] = {}
+    integer = np.zeros(n, dtype=bool)
+    seen: dict[tuple, tuple[float, float, bool]] = {}
+    is_int: dict[int, bool] = {}
     num = native_numeric_types
     for j, v in enumerate(cols):
         try:
@@ -110,16 +115,17 @@ def column_bounds(cols) -> tuple[np.ndarray, np.ndarray]:
         except AttributeError:  # pragma: no cover - another variable class
             lb = ub = dom = object()
         key = (id(dom), lb, ub)
-        if (lb is None or lb.__class__ in num) and (ub is None or ub.__class__ in num):
-            got = seen.get(key)
-            if got is None:
-                b = v.bounds
-                got = seen[key] = (-INF if b[0] is None else b[0], INF if b[1] is None else b[1])
-        else:
+        got = seen.get(key) if (lb is None or lb.__class__ in num) and (ub is None or ub.__class__ in num) else None
+        if got is None:
+            flag = is_int.get(id(dom))
+            if flag is None:
+                flag = is_int[id(dom)] = bool(v.is_integer() or v.is_binary())
             b = v.bounds
-            got = (-INF if b[0] is None else b[0], INF if b[1] is None else b[1])
-        lower[j], upper[j] = got
-    return lower, upper
+            got = (-INF if b[0] is None else b[0], INF if b[1] is None else b[1], flag)
+            if (lb is None or lb.__class__ in num) and (ub is None or ub.__class__ in num):
+                seen[key] = got
+        lower[j], upper[j], integer[j] = got
+    return lower, upper, integer
 
 
 def compile_to_highs(m: pyo.ConcreteModel, h: highspy.Highs):
@@ -139,16 +145,7 @@ def _compile(m: pyo.ConcreteModel, h: highspy.Highs):
         c = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n)
         lp.col_cost_ = np.asarray(c, dtype=float)
         lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-        lp.col_lower_, lp.col_upper_ = column_bounds(cols)
-        # integrality by domain (a few domain objects are shared by every column), not a property call per column
-        is_int_domain: dict[int, bool] = {}
-        integer = np.zeros(n, dtype=bool)
-        for j, v in enumerate(cols):
-            d = v.domain
-            flag = is_int_domain.get(id(d))
-            if flag is None:
-                flag = is_int_domain[id(d)] = bool(v.is_integer() or v.is_binary())
-            integer[j] = flag
+        lp.col_lower_, lp.col_upper_, integer = column_bounds(cols)
         rhs = np.asarray(info.rhs, dtype=float)
         mult = np.fromiter((r[1] for r in info.rows), dtype=float, count=nrow)
         lp.row_lower_ = np.where(mult <= 0, rhs, -INF)

@@ -37,6 +37,7 @@ from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, LinearStandardFormInfo, RowEntry
 
 try:  # Pyomo ≥ 6.9 numbers columns as _Columns does; with an older Pyomo only Pyomo's compiler is used
+    from pyomo.core.base.var import VarData
     from pyomo.repn.util import TemplateVarRecorder, categorize_valid_components
 except ImportError:  # pragma: no cover - older Pyomo
     TemplateVarRecorder = None
@@ -96,6 +97,37 @@ class _Columns:
 
 class _Fallback(Exception):
     """The model has something the direct reader does not handle; Pyomo's compiler takes the whole model."""
+
+
+_COEF = frozenset((int, float))
+
+
+def _read_plain(args, order: dict) -> tuple[list, list] | None:
+    """``(coefficients, columns)`` of a row whose arguments are all ``(float or int, variable)`` monomials or bare
+    indexed variables, every variable already numbered, none repeated, no coefficient 0 — the common case, where
+    Pyomo's visitor keeps the terms as they are; None otherwise (then :func:`_read_linear` reads the row)."""
+    coefs = []
+    vs = []
+    for a in args:
+        cls = a.__class__
+        if cls is MonomialTermExpression:
+            c, v = a._args_
+        elif cls is VarData:
+            c, v = 1, a
+        else:
+            return None
+        coefs.append(c)
+        vs.append(v)
+    if not coefs or not _COEF.issuperset(map(type, coefs)) or not all(coefs):
+        return None
+    ids = list(map(id, vs))
+    try:
+        cols = list(map(order.__getitem__, ids))
+    except KeyError:
+        return None
+    if len(set(ids)) != len(ids):
+        return None
+    return coefs, cols
 
 
 def _read_linear(body, var_map: dict, add) -> tuple[dict, Any] | None:
@@ -219,6 +251,27 @@ def _compile_direct(m: pyo.ConcreteModel) -> LinearStandardFormInfo:
             lb = value(lb)
         if ub.__class__ not in native_types:
             ub = value(ub)
+        if lb is None and ub is None:
+            pass  # still read: the row's variables are numbered as Pyomo's compiler does
+        elif body.__class__ is LinearExpression:
+            plain = _read_plain(body.args, order)
+            if plain is not None:
+                coefs, row_cols = plain
+                if lb == ub:
+                    senses: tuple[tuple[int, Any], ...] = ((0, ub),)
+                elif ub is None:
+                    senses = ((-1, lb),)
+                elif lb is None:
+                    senses = ((1, ub),)
+                else:
+                    senses = ((1, ub), (-1, lb))
+                for sense, bound in senses:
+                    rows.append(RowEntry(con, sense))
+                    rhs.append(bound - 0)
+                    vals.extend(coefs)
+                    cols.extend(row_cols)
+                    ptr.append(len(vals))
+                continue
         read = _read_linear(body, var_map, add) if body.__class__ is LinearExpression else None
         if read is None:
             repn = visitor.walk_expression(body)
@@ -236,7 +289,6 @@ def _compile_direct(m: pyo.ConcreteModel) -> LinearStandardFormInfo:
             if (lb is None or lb <= offset) and (ub is None or ub >= offset):
                 continue
             raise InfeasibleConstraintException(f"model contains a trivially infeasible constraint, '{con.name}'")
-        senses: tuple[tuple[int, Any], ...]
         if lb == ub:
             senses = ((0, ub),)
         elif ub is None:
