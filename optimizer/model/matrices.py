@@ -33,8 +33,9 @@ from pyomo.common.errors import InfeasibleConstraintException, InvalidConstraint
 from pyomo.common.numeric_types import native_numeric_types, native_types, value
 from pyomo.core.base import Block, Constraint, Expression, Objective, Param, SortComponents, Suffix, Var
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
-from pyomo.repn.linear import LinearRepnVisitor
+from pyomo.repn.linear import LinearBeforeChildDispatcher, LinearRepnVisitor
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, LinearStandardFormInfo, RowEntry
+from pyomo.repn.util import ExprType
 
 try:  # Pyomo ≥ 6.9 numbers columns as _Columns does; with an older Pyomo only Pyomo's compiler is used
     from pyomo.core.base.var import VarData
@@ -102,10 +103,15 @@ class _Fallback(Exception):
 _COEF = frozenset((int, float))
 
 
-def _read_plain(args, order: dict) -> tuple[list, list] | None:
-    """``(coefficients, columns)`` of a row whose arguments are all ``(float or int, variable)`` monomials or bare
-    indexed variables, every variable already numbered, none repeated, no coefficient 0 — the common case, where
-    Pyomo's visitor keeps the terms as they are; None otherwise (then :func:`_read_linear` reads the row)."""
+def _read_plain(args, order: dict, add) -> tuple[list, list, list] | None:
+    """``(coefficients, variable ids, columns)`` of a LinearExpression's arguments when all are ``(float or int,
+    variable)`` monomials or bare indexed variables with no variable repeated — the common case, where Pyomo's
+    visitor keeps the terms in order and only drops zero coefficients; None otherwise (the row is then read by
+    :func:`_read_linear` or Pyomo's visitor).
+
+    Variables not numbered yet have their component numbered here in order of appearance, as the visitor does;
+    a fixed one of them (a constant for the visitor) makes the row not plain.
+    """
     coefs = []
     vs = []
     for a in args:
@@ -118,16 +124,49 @@ def _read_plain(args, order: dict) -> tuple[list, list] | None:
             return None
         coefs.append(c)
         vs.append(v)
-    if not coefs or not _COEF.issuperset(map(type, coefs)) or not all(coefs):
+    if not coefs or not _COEF.issuperset(map(type, coefs)):
         return None
     ids = list(map(id, vs))
     try:
         cols = list(map(order.__getitem__, ids))
     except KeyError:
-        return None
+        for v, vid in zip(vs, ids, strict=True):
+            if vid not in order:
+                if v.fixed:
+                    return None
+                add(v)
+        cols = list(map(order.__getitem__, ids))
     if len(set(ids)) != len(ids):
         return None
-    return coefs, cols
+    if not all(coefs):
+        keep = [i for i, c in enumerate(coefs) if c]
+        if not keep:
+            return None
+        coefs = [coefs[i] for i in keep]
+        ids = [ids[i] for i in keep]
+        cols = [cols[i] for i in keep]
+    return coefs, ids, cols
+
+
+def _before_linear(visitor, child):
+    """Pyomo's visitor's handler of a LinearExpression node, with plain ones (:func:`_read_plain`) read at once."""
+    rec = visitor.var_recorder
+    got = _read_plain(child.args, rec.var_order, rec.add)
+    if got is None:
+        return LinearBeforeChildDispatcher._before_linear(visitor, child)
+    ans = visitor.Result()
+    ans.linear = dict(zip(got[1], got[0], strict=True))
+    return False, (ExprType.LINEAR, ans)
+
+
+class _Visitor(LinearRepnVisitor):
+    """Pyomo's linear visitor with :func:`_before_linear` for LinearExpression nodes (the objective's sums of
+    per-slice terms)."""
+
+    before_child_dispatcher = LinearBeforeChildDispatcher()
+
+
+_Visitor.before_child_dispatcher[LinearExpression] = _before_linear
 
 
 def _read_linear(body, var_map: dict, add) -> tuple[dict, Any] | None:
@@ -208,7 +247,7 @@ def _compile_direct(m: pyo.ConcreteModel) -> LinearStandardFormInfo:
     if unknown or component_map[Suffix]:
         raise _Fallback
     recorder = _Columns()
-    visitor = LinearRepnVisitor({}, var_recorder=recorder)
+    visitor = _Visitor({}, var_recorder=recorder)
     var_map, order, add = recorder.var_map, recorder.var_order, recorder.add
 
     objectives = []
@@ -254,9 +293,9 @@ def _compile_direct(m: pyo.ConcreteModel) -> LinearStandardFormInfo:
         if lb is None and ub is None:
             pass  # still read: the row's variables are numbered as Pyomo's compiler does
         elif body.__class__ is LinearExpression:
-            plain = _read_plain(body.args, order)
+            plain = _read_plain(body.args, order, add)
             if plain is not None:
-                coefs, row_cols = plain
+                coefs, _, row_cols = plain
                 if lb == ub:
                     senses: tuple[tuple[int, Any], ...] = ((0, ub),)
                 elif ub is None:
