@@ -6,6 +6,7 @@ Run from the repository root (not part of the test suite)::
     python benchmarks/build_handoff.py --src /tmp/base                   # "before" = another tree (git archive)
     python benchmarks/build_handoff.py --days 12 150 --repeats 5 --out /tmp/bh.csv
     python benchmarks/build_handoff.py --one scenarios/china_hubs_2025.yaml 150 direct --profile   # cProfile
+    python benchmarks/build_handoff.py --table benchmarks/results/build_handoff.csv    # the table of the docs
 
 For each size (the scenario with ``time.days`` set to N typical days, + its extreme days) and each repeat, one
 fresh Python process per side, interleaved (``before`` then ``direct`` on even repeats, the other order on odd
@@ -216,6 +217,37 @@ def summarise(runs: list[dict]) -> list[dict]:
     return out
 
 
+def _spread(r: dict, k: str, digits: int = 2) -> str:
+    return f"{float(r[k]):.{digits}f} ({float(r[k + '_min']):.{digits}f}–{float(r[k + '_max']):.{digits}f})"
+
+
+def table(path: str) -> str:
+    """The markdown table of docs/performance.md (*Build and handoff*) from a CSV this script wrote."""
+    with open(path, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["kind"] == "median"]
+    out = [
+        "| nonzeros (days) | quantity | target | before | after | ratio after ÷ before |",
+        "|---|---|---|---|---|---|",
+    ]
+    for days in sorted({int(r["days"]) for r in rows}):
+        b = next(r for r in rows if int(r["days"]) == days and r["compiler"] == "before")
+        a = next(r for r in rows if int(r["days"]) == days and r["compiler"] == "direct")
+        size = f"{int(a['nnz']):,} ({days})"
+        for k, what, target in (
+            ("total_us_per_nnz", "build + handoff, µs/nnz (wall)", "≤ 1.0"),
+            ("total_cpu_us_per_nnz", "build + handoff, µs/nnz (CPU)", "≤ 1.0"),
+            ("build_cpu_us_per_nnz", "build, µs/nnz (CPU)", ""),
+            ("handoff_cpu_us_per_nnz", "handoff, µs/nnz (CPU)", ""),
+            ("peak_rss_mb", "peak RSS, MB", f"≤ {float(a['target_peak_rss_mb']):.0f}"),
+        ):
+            dg = 0 if k == "peak_rss_mb" else 2
+            ratio = float(a[k]) / float(b[k])
+            out.append(f"| {size} | {what} | {target} | {_spread(b, k, dg)} | {_spread(a, k, dg)} | {ratio:.2f} |")
+        same = "identical" if a["matrix_sha256"] == b["matrix_sha256"] else "DIFFERENT"
+        out.append(f"| {size} | matrix hash | identical | `{b['matrix_sha256']}` | `{a['matrix_sha256']}` | {same} |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scenario", default=DEFAULT_SCENARIO)
@@ -226,7 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--src", default="", help="source tree of the 'before' runs (default: this tree, Pyomo's compiler)")
     ap.add_argument("--json", help=argparse.SUPPRESS)
     ap.add_argument("--profile", action="store_true", help="with --one: print a cProfile (CPU clock)")
+    ap.add_argument("--table", metavar="CSV", help="print the docs table of a CSV this script wrote, and stop")
     a = ap.parse_args(argv)
+    if a.table:
+        print(table(a.table))
+        return 0
     if a.one:
         r = one(a.one[0], int(a.one[1]), a.one[2], a.json, a.profile, a.src)
         if not a.json:
