@@ -37,9 +37,9 @@ def var_grid(var: pyo.Var, n_rows: int, n_cols: int) -> np.ndarray:
     cached = _GRIDS.get(var)
     if cached is not None and cached[0] == key:
         return cached[1]
-    out = np.empty(n_rows * n_cols, dtype=object)
-    out[:] = list(var.values())
-    out = out.reshape(n_rows, n_cols)
+    flat = np.empty(n_rows * n_cols, dtype=object)
+    flat[:] = list(var.values())
+    out = flat.reshape(n_rows, n_cols)
     out.flags.writeable = False
     _GRIDS[var] = (key, out)
     return out
