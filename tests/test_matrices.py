@@ -269,3 +269,16 @@ def test_column_bounds_equal_each_variables_bounds(china):
     assert got[0][pos[id(m.q[1])]] == 2.5 and got[1][pos[id(m.q[1])]] == 1
     m.p.set_value(1.0)  # a mutable bound is read when compiled, not cached
     assert column_bounds([m.q[0]])[0][0] == 1.0
+
+
+def test_components_read_in_index_order():
+    m = pyo.ConcreteModel()
+    m.I = pyo.Set(initialize=[3, 1, 2], ordered=True)
+    m.x = pyo.Var(m.I, ["a", "b"])
+    assert matrices._in_order(m.x) == list(m.x.values(matrices._SORT))
+    m.y = pyo.Var(m.I, dense=False)
+    m.y[2].value, m.y[3].value = 1, 1  # created out of index order: the dict's order is not the index order
+    assert list(m.y._data) == [2, 3]
+    assert [v.index() for v in matrices._in_order(m.y)] == [3, 2]
+    m.z = pyo.Var()
+    assert matrices._in_order(m.z) == [m.z]
