@@ -2,12 +2,12 @@
 
 Pyomo's :class:`LinearStandardFormCompiler` walks every constraint body with its generic expression visitor. Our
 per-slice rows (nearly all nonzeros) are one :class:`LinearExpression` of ``(coefficient, variable)`` monomials
-(:func:`optimizer.model.families.linear.linear`), so :func:`compile_direct` reads those monomials itself and
-leaves every other body (and the objective) to Pyomo's own visitor, which numbers columns through the same
-recorder (:class:`_Columns`). The result is
-Pyomo's :class:`LinearStandardFormInfo` (``mixed_form``) with the same rows, columns, coefficients, right-hand
-sides, costs and offset — bit for bit, checked against Pyomo's compiler by ``tests/test_matrices.py`` and
-``benchmarks/check_model.py``:
+(:func:`optimizer.model.families.linear.linear`), so :func:`compile_direct` reads those monomials itself (a row
+whose variables are numbered, none repeated, straight into the arrays: :func:`_read_plain`) and leaves every other
+body and the objective to Pyomo's own visitor, which reads LinearExpression nodes the same way and numbers columns
+through the same recorder (:class:`_Columns`). The result is Pyomo's :class:`LinearStandardFormInfo`
+(``mixed_form``) with the same rows, columns, coefficients, right-hand sides, costs and offset — bit for bit,
+checked against Pyomo's compiler by ``tests/test_matrices.py`` and ``benchmarks/check_model.py``:
 
 - columns: a variable component's data are all numbered, in index order, when the first of them is met
   (objective first, then constraints in model order); a fixed variable met before its component is a constant;
