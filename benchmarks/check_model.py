@@ -11,7 +11,10 @@ Python side alone and results cannot have moved::
 
 A case name may carry ``@variant`` (see :data:`VARIANTS`) to switch on policy features the synthetic cases do
 not use (hourly matching with batteries; monthly matching, market-based accounting, certificate price steps and
-share cap, grid mix, carbon price and cap, green delivery charge; the carbon objective).
+share cap, grid mix, carbon price and cap, green delivery charge; the carbon objective), or to fix integer columns
+after the build (:data:`AFTER_BUILD`: part of them as the lexicographic pass does, or a whole plan as ``--fix``).
+``--ref-handoff pyomo`` sets ``$GRIDSITE_HANDOFF`` for the reference side only (e.g. ``--against .`` compares
+Pyomo's compiler with the direct one in the same tree).
 """
 
 from __future__ import annotations
@@ -45,6 +48,30 @@ VARIANTS: dict[str, dict] = {
     },
     "carbon": {"objective": {"mode": "carbon"}},
 }
+
+
+def _fix_partly(m, md) -> None:
+    """As the lexicographic pass does after a solve: integer columns fixed once the model is built (here every
+    group's ``build`` at all but its first allowed site, fixed at 0)."""
+    first: set[str] = set()
+    for k, s in md.group_pairs():
+        if k in first:
+            m.build[k, s].fix(0)
+        first.add(k)
+
+
+def _fix_plan(m, md) -> None:
+    """A whole plan fixed (as ``--fix`` does): every group built at its first allowed site."""
+    groups = {g.id: g for g in md.groups}
+    first: set[str] = set()
+    for k, s in md.group_pairs():
+        m.build[k, s].fix(0 if k in first else groups[k].count)
+        first.add(k)
+
+
+#: Changes applied to the built model (after the ``@variant`` scenario changes), by variant name.
+AFTER_BUILD = {"fixpart": _fix_partly, "fixplan": _fix_plan}
+
 DEFAULT = (
     "china-hubs-2025-rd12",
     "us-states-2026-rd12",
@@ -54,6 +81,9 @@ DEFAULT = (
     "us-states-2026-rd12s8",
     "us-200-rd12s8@hourlymatch",
     "china-10-rd12@carbon",
+    "china-2030-buildout-rd12",
+    "china-hubs-2025-rd12@fixpart",
+    "china-hubs-2025-rd12@fixplan",
 )
 
 
@@ -77,7 +107,10 @@ def dump(spec: str, out: str) -> None:
     md, _ = build_model_data(sc, load_region_set(sc.region_set))
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    info = compile_to_highs(build_model(md), h)
+    m = build_model(md)
+    if variant in AFTER_BUILD:
+        AFTER_BUILD[variant](m, md)
+    info = compile_to_highs(m, h)
     lp = h.getLp()
     d = {
         "rows": [r[0].name for r in info.rows],
@@ -121,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("cases", nargs="*", default=list(DEFAULT))
     ap.add_argument("--against", required=False, help="source tree to compare the working tree with")
+    ap.add_argument("--ref-handoff", choices=("direct", "pyomo"), help="$GRIDSITE_HANDOFF of the reference side")
     ap.add_argument("--dump", nargs=2, metavar=("CASE", "OUT"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.dump:
@@ -139,9 +173,11 @@ def main(argv: list[str] | None = None) -> int:
             paths = []
             for label, src in (("ref", a.against), ("new", None)):
                 out = str(Path(tmp) / f"{spec}.{label}.pkl")
-                env = {k: v for k, v in os.environ.items() if k != "GRIDSITE_BENCH_SRC"}
+                env = {k: v for k, v in os.environ.items() if k not in ("GRIDSITE_BENCH_SRC", "GRIDSITE_HANDOFF")}
                 if src:
                     env["GRIDSITE_BENCH_SRC"] = src
+                if label == "ref" and a.ref_handoff:
+                    env["GRIDSITE_HANDOFF"] = a.ref_handoff
                 p = subprocess.run(
                     [sys.executable, __file__, "--dump", spec, out], cwd=ROOT, env=env, capture_output=True, text=True
                 )

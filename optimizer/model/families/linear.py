@@ -10,6 +10,7 @@ operator form (checked by ``benchmarks/check_model.py``).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 
 import numpy as np
@@ -22,11 +23,26 @@ def linear(terms: Iterable[tuple[float, object]]) -> LinearExpression:
     return LinearExpression([v if c == 1 and c.__class__ is int else MonomialTermExpression((c, v)) for c, v in terms])
 
 
+_GRIDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def var_grid(var: pyo.Var, n_rows: int, n_cols: int) -> np.ndarray:
-    """The data objects of a 2-index Var over ordered sets as an (n_rows, n_cols) object array (set order)."""
-    out = np.empty(n_rows * n_cols, dtype=object)
-    out[:] = list(var.values())
-    return out.reshape(n_rows, n_cols)
+    """The data objects of a 2-index Var over ordered sets as an (n_rows, n_cols) object array (set order).
+
+    Built once per Var component (and shape, while the component has the same number of data objects) and shared,
+    read-only, by the families that use it: ``flow`` and ``green`` are read by three to five families, and each
+    array costs a Pyomo lookup per variable.
+    """
+    key = (n_rows, n_cols, len(var))
+    cached = _GRIDS.get(var)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    flat = np.empty(n_rows * n_cols, dtype=object)
+    flat[:] = list(var.values())
+    out = flat.reshape(n_rows, n_cols)
+    out.flags.writeable = False
+    _GRIDS[var] = (key, out)
+    return out
 
 
 def constraint_from(m: pyo.ConcreteModel, name: str, rows: dict, *index) -> pyo.Constraint:
