@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException, InvalidConstraintError, InvalidExpressionError
 from pyomo.common.numeric_types import native_numeric_types, native_types, value
 from pyomo.core.base import Block, Constraint, Expression, Objective, Param, SortComponents, Suffix, Var
@@ -220,6 +219,7 @@ def _read_linear(body, var_map: dict, add) -> tuple[dict, Any] | None:
 
 def _csc(data, index, ptr, nnz: int, n_cols: int):
     """The CSR rows as a CSC array, duplicates summed and zeros dropped (as Pyomo's compiler forms it)."""
+    import scipy.sparse as sp  # at first use: importing scipy makes Pyomo import scipy.stats & co. (~0.5 s)
     index_ptr = np.array(ptr, dtype=np.int32)
     a = sp.csr_array((data, index, index_ptr), [len(index_ptr) - 1, n_cols])
     if not nnz:
@@ -388,6 +388,8 @@ def _finish(var_map, objectives, obj_data, obj_index, obj_ptr, obj_offset, rows,
         mask = np.concatenate((active, [True]))
         reduced = A.indptr[mask]
         if n_cols - (len(reduced) - 1) > 0:
+            import scipy.sparse as sp
+
             columns = [v for k, v in zip(active, columns, strict=True) if k]
             c = sp.csc_array((c.data, c.indices, c.indptr[mask]), [c.shape[0], len(columns)])
             A = sp.csc_array((A.data, A.indices, reduced), [A.shape[0], len(columns)])
