@@ -98,8 +98,8 @@ def allow_fast_exit() -> None:
     """Let :func:`gridsite.cli.app.main` end the process without the interpreter's teardown once the command is done.
 
     For commands whose files are all written and closed when they return and that leave no child process or
-    server behind (``gridsite solve``): tearing down the interpreter frees every object of the run one by one and
-    took 0.8–1.8 s after a China hub solve, which the user waits for and which changes nothing on disk.
+    server behind (``gridsite solve``): tearing down the interpreter frees every object of the run one by one, about
+    0.6 s after a China hub solve (docs/performance.md), which the user waits for and which changes nothing on disk.
     """
     _FAST_EXIT["allowed"] = True
 
