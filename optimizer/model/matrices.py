@@ -217,6 +217,18 @@ def _read_linear(body, var_map: dict, add) -> tuple[dict, Any] | None:
     return lin, fixed + const
 
 
+def _senses(lb: Any, ub: Any) -> tuple[tuple[int, Any], ...]:
+    """The compiled rows of ``lb ≤ body ≤ ub`` as (sense, bound), as Pyomo's compiler forms them: one equality row
+    (sense 0), one ``≥`` row (−1), one ``≤`` row (1), or a ``≤`` and a ``≥`` row for a range."""
+    if lb == ub:
+        return ((0, ub),)
+    if ub is None:
+        return ((-1, lb),)
+    if lb is None:
+        return ((1, ub),)
+    return ((1, ub), (-1, lb))
+
+
 def _csc(data, index, ptr, nnz: int, n_cols: int):
     """The CSR rows as a CSC array, duplicates summed and zeros dropped (as Pyomo's compiler forms it)."""
     import scipy.sparse as sp  # at first use: importing scipy makes Pyomo import scipy.stats & co. (~0.5 s)
@@ -307,15 +319,7 @@ def _compile_direct(m: pyo.ConcreteModel) -> LinearStandardFormInfo:
             plain = _read_plain(body.args, order, add)
             if plain is not None:
                 coefs, _, row_cols = plain
-                if lb == ub:
-                    senses: tuple[tuple[int, Any], ...] = ((0, ub),)
-                elif ub is None:
-                    senses = ((-1, lb),)
-                elif lb is None:
-                    senses = ((1, ub),)
-                else:
-                    senses = ((1, ub), (-1, lb))
-                for sense, bound in senses:
+                for sense, bound in _senses(lb, ub):
                     rows.append(RowEntry(con, sense))
                     rhs.append(bound - 0)
                     vals.extend(coefs)
@@ -339,15 +343,7 @@ def _compile_direct(m: pyo.ConcreteModel) -> LinearStandardFormInfo:
             if (lb is None or lb <= offset) and (ub is None or ub >= offset):
                 continue
             raise InfeasibleConstraintException(f"model contains a trivially infeasible constraint, '{con.name}'")
-        if lb == ub:
-            senses = ((0, ub),)
-        elif ub is None:
-            senses = ((-1, lb),)
-        elif lb is None:
-            senses = ((1, ub),)
-        else:
-            senses = ((1, ub), (-1, lb))
-        for sense, bound in senses:
+        for sense, bound in _senses(lb, ub):
             rows.append(RowEntry(con, sense))
             rhs.append(bound - offset)
             vals.extend(lin.values())
