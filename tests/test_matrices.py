@@ -282,3 +282,25 @@ def test_components_read_in_index_order():
     assert [v.index() for v in matrices._in_order(m.y)] == [3, 2]
     m.z = pyo.Var()
     assert matrices._in_order(m.z) == [m.z]
+
+
+def test_a_solve_imports_no_scipy():
+    """Importing scipy makes Pyomo import scipy.stats and others (~0.5 s of every command); the handoff builds its
+    matrices in numpy alone, with a plan fixed (fixed columns moved to the right-hand side) and without."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT, SCENARIOS
+
+    code = (
+        "import sys, gridsite\n"
+        f"sc = gridsite.load_scenario({str(SCENARIOS / 'china_hubs_2025.yaml')!r})\n"
+        "sc = sc.model_copy(update={'time': sc.time.model_copy(update={'days': 2})})\n"
+        "res = gridsite.solve(sc)\n"
+        "fixed = gridsite.solve(sc, fix=res.placement())\n"
+        "assert abs(fixed.objective - res.objective) <= 1e-6 * abs(res.objective), (fixed.objective, res.objective)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip().splitlines()[-1] == "[]"

@@ -229,17 +229,73 @@ def _senses(lb: Any, ub: Any) -> tuple[tuple[int, Any], ...]:
     return ((1, ub), (-1, lb))
 
 
-def _csc(data, index, ptr, nnz: int, n_cols: int):
-    """The CSR rows as a CSC array, duplicates summed and zeros dropped (as Pyomo's compiler forms it)."""
-    import scipy.sparse as sp  # at first use: importing scipy makes Pyomo import scipy.stats & co. (~0.5 s)
+class CSC:
+    """A compressed-sparse-column matrix in plain numpy arrays, with the part of scipy's ``csc_array`` interface
+    the handoff uses (``data``, ``indices``, ``indptr``, ``shape``, ``nnz``, ``tocsc``, ``sort_indices``,
+    ``toarray``). Importing scipy makes Pyomo import scipy.stats and others (~0.5 s) that a solve never needs;
+    :meth:`to_scipy` gives the scipy array where one is wanted."""
+
+    format = "csc"
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]):
+        self.data, self.indices, self.indptr, self.shape = data, indices, indptr, (int(shape[0]), int(shape[1]))
+
+    @property
+    def nnz(self) -> int:
+        return int(self.indptr[-1])
+
+    def tocsc(self) -> CSC:
+        return self
+
+    def sort_indices(self) -> None:
+        """Row indices are sorted within each column by construction (:func:`_csc`)."""
+
+    def toarray(self) -> np.ndarray:
+        out = np.zeros(self.shape)
+        cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
+        out[self.indices, cols] = self.data
+        return out
+
+    def select(self, keep: np.ndarray) -> CSC:
+        """The columns where ``keep`` is true (``a[:, keep]``), entries in the same order."""
+        counts = np.diff(self.indptr)
+        mask = np.repeat(keep, counts)
+        indptr = np.zeros(int(keep.sum()) + 1, dtype=self.indptr.dtype)
+        np.cumsum(counts[keep], out=indptr[1:])
+        return CSC(self.data[mask], self.indices[mask], indptr, (self.shape[0], len(indptr) - 1))
+
+    def dot(self, x: np.ndarray) -> np.ndarray:
+        """``a @ x`` summed as scipy's CSC product does (column by column, each column's entries in order), so
+        the result is the same to the last bit."""
+        y = np.zeros(self.shape[0])
+        cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
+        np.add.at(y, self.indices, self.data * x[cols])
+        return y
+
+    def to_scipy(self):
+        import scipy.sparse as sp
+
+        return sp.csc_array((self.data, self.indices, self.indptr), self.shape)
+
+
+def _csc(data, index, ptr, n_cols: int) -> CSC:
+    """The CSR rows as CSC, zeros dropped, row indices sorted within each column — what scipy's
+    ``csr_array(...).tocsc()``, ``sum_duplicates()`` and ``eliminate_zeros()`` give, in numpy alone: a stable sort
+    of the entries by column keeps them in row order within a column. The rows never repeat a column
+    (:func:`_read_plain` takes only rows without, :func:`_read_linear` and Pyomo's visitor merge them), so there
+    is nothing to sum."""
     index_ptr = np.array(ptr, dtype=np.int32)
-    a = sp.csr_array((data, index, index_ptr), [len(index_ptr) - 1, n_cols])
-    if not nnz:
-        return a.tocsc()
-    a = a.tocsc()
-    a.sum_duplicates()
-    a.eliminate_zeros()
-    return a
+    n_rows = len(index_ptr) - 1
+    data = np.asarray(data, dtype=np.float64)
+    index = np.asarray(index, dtype=np.int32)
+    rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.diff(index_ptr))
+    keep = data != 0
+    if not keep.all():
+        data, index, rows = data[keep], index[keep], rows[keep]
+    order = np.argsort(index, kind="stable")
+    indptr = np.zeros(n_cols + 1, dtype=np.int32)
+    np.cumsum(np.bincount(index, minlength=n_cols), out=indptr[1:])
+    return CSC(data[order], rows[order], indptr, (n_rows, n_cols))
 
 
 def compile_direct(m: pyo.ConcreteModel) -> LinearStandardFormInfo:
@@ -362,11 +418,9 @@ def _finish(var_map, objectives, obj_data, obj_index, obj_ptr, obj_offset, rows,
         np.fromiter(chain.from_iterable(obj_data), np.float64, obj_nnz),
         np.fromiter(chain.from_iterable(obj_index), np.int32, obj_nnz),
         obj_ptr,
-        obj_nnz,
         n_cols,
     )
-    nnz = len(vals)
-    A = _csc(np.frombuffer(vals, dtype=np.float64), np.frombuffer(cols, dtype=np.int32), ptr, nnz, n_cols)
+    A = _csc(np.frombuffer(vals, dtype=np.float64), np.frombuffer(cols, dtype=np.int32), ptr, n_cols)
     c_ip = c.indptr
     A_ip = A.indptr
     active = (A_ip[1:] > A_ip[:-1]) | (c_ip[1:] > c_ip[:-1])
@@ -374,19 +428,18 @@ def _finish(var_map, objectives, obj_data, obj_index, obj_ptr, obj_offset, rows,
     fixed = np.array([v.fixed for v in columns], dtype=np.bool_) & active
     if fixed.any():
         x = np.array([columns[i].value for i, f in enumerate(fixed) if f])
-        offsets = offsets + c[:, fixed] @ x
-        rhs = np.array(rhs) - A[:, fixed] @ x
+        offsets = offsets + c.select(fixed).dot(x)
+        rhs = np.array(rhs) - A.select(fixed).dot(x)
         active &= ~fixed
-        c = c[:, active]
-        A = A[:, active]
+        c = c.select(active)
+        A = A.select(active)
         columns = [v for k, v in zip(active, columns, strict=True) if k]
     else:
         mask = np.concatenate((active, [True]))
         reduced = A.indptr[mask]
         if n_cols - (len(reduced) - 1) > 0:
-            import scipy.sparse as sp
-
             columns = [v for k, v in zip(active, columns, strict=True) if k]
-            c = sp.csc_array((c.data, c.indices, c.indptr[mask]), [c.shape[0], len(columns)])
-            A = sp.csc_array((A.data, A.indices, reduced), [A.shape[0], len(columns)])
+            c = CSC(c.data, c.indices, c.indptr[mask], (c.shape[0], len(columns)))
+            A = CSC(A.data, A.indices, reduced, (A.shape[0], len(columns)))
     return LinearStandardFormInfo(c, offsets, A, rhs, rows, columns, objectives, [])
+
