@@ -173,7 +173,7 @@ def trade_distance(m: pyo.ConcreteModel, md: ModelData, scale: float = 1.0):
     ``scale`` multiplies every coefficient (the objective's tie-break charge ε · D is built as one expression).
     """
     from geodata.geo import great_circle_km
-    from optimizer.model.families.linear import linear
+    from optimizer.model.families.linear import linear, var_grid
 
     pts = md.region_latlon or {}
     if not pts:
@@ -191,11 +191,12 @@ def trade_distance(m: pyo.ConcreteModel, md: ModelData, scale: float = 1.0):
         if r != home and d(r, home) > 0:
             terms.append((scale * d(r, home), m.cert[r, s, p]))
     w = md.slices.weight.tolist()
-    for c in md.corridors:
+    flow = var_grid(m.flow, len(md.corridors), md.slices.n)  # rows in corridor order, as m.E
+    for c, row in zip(md.corridors, flow, strict=True):
         if c.cap_gw <= 0 or d(c.a, c.b) <= 0:
             continue
         dc = scale * d(c.a, c.b)
-        terms.extend((w[t] * dc, m.flow[c.id, t]) for t in range(md.slices.n))
+        terms.extend((wt * dc, f) for wt, f in zip(w, row, strict=True))
     return linear(terms) if terms else None
 
 
