@@ -232,8 +232,8 @@ def _senses(lb: Any, ub: Any) -> tuple[tuple[int, Any], ...]:
 class CSC:
     """A compressed-sparse-column matrix in plain numpy arrays, with the part of scipy's ``csc_array`` interface
     the handoff uses (``data``, ``indices``, ``indptr``, ``shape``, ``nnz``, ``tocsc``, ``sort_indices``,
-    ``toarray``). Importing scipy makes Pyomo import scipy.stats and others (~0.5 s) that a solve never needs;
-    :meth:`to_scipy` gives the scipy array where one is wanted."""
+    ``toarray``), plus the column selection and product the fixed columns need. Importing scipy makes Pyomo
+    import scipy.stats and others (~0.5 s) that a solve never needs."""
 
     format = "csc"
 
@@ -271,11 +271,6 @@ class CSC:
         cols = np.repeat(np.arange(self.shape[1]), np.diff(self.indptr))
         np.add.at(y, self.indices, self.data * x[cols])
         return y
-
-    def to_scipy(self):
-        import scipy.sparse as sp
-
-        return sp.csc_array((self.data, self.indices, self.indptr), self.shape)
 
 
 def _csc(data, index, ptr, n_cols: int) -> CSC:
@@ -442,4 +437,3 @@ def _finish(var_map, objectives, obj_data, obj_index, obj_ptr, obj_offset, rows,
             c = CSC(c.data, c.indices, c.indptr[mask], (c.shape[0], len(columns)))
             A = CSC(A.data, A.indices, reduced, (A.shape[0], len(columns)))
     return LinearStandardFormInfo(c, offsets, A, rhs, rows, columns, objectives, [])
-
