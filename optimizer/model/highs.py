@@ -245,12 +245,7 @@ def _outcome(h: highspy.Highs, info, is_mip: bool, runtime_s: float, compile_s: 
         has_sol = True
     obj = bound = gap = None
     if has_sol:
-        vals = np.asarray(h.getSolution().col_value, dtype=float).tolist()
-        with PauseGC():
-            for v, x in zip(info.columns, vals, strict=True):
-                v.set_value(x, skip_validation=True)
-            for v, expr in info.eliminated_vars:
-                v.set_value(float(pyo.value(expr)), skip_validation=True)
+        load_values(info, np.asarray(h.getSolution().col_value, dtype=float))
         obj = float(inf.objective_function_value)
         bound = float(inf.mip_dual_bound) if is_mip else obj
         gap = float(inf.mip_gap) if is_mip else 0.0
@@ -264,6 +259,16 @@ def _outcome(h: highspy.Highs, info, is_mip: bool, runtime_s: float, compile_s: 
         compile_s=compile_s,
         model_status=h.modelStatusToString(status),
     )
+
+
+def load_values(info, values: np.ndarray) -> None:
+    """Set the compiled columns ``info.columns`` to ``values`` (in column order) and the variables the compiler
+    eliminated to the values their expressions take."""
+    with PauseGC():
+        for v, x in zip(info.columns, values.tolist(), strict=True):
+            v.set_value(x, skip_validation=True)
+        for v, expr in info.eliminated_vars:
+            v.set_value(float(pyo.value(expr)), skip_validation=True)
 
 
 def run_highs(

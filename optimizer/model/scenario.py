@@ -249,6 +249,14 @@ class SolverConfig(_Strict):
     to the objective (cost term tie_break, ~1e-5 of the total); "exact" instead re-solves the LP after the solve at
     the same placement and total cost, minimising their distance-weighted volume (exact cost, slower: a second LP
     as large as the model); false: neither."""
+    method: Literal["auto", "branch_and_bound", "bracket"] = "auto"
+    """How the placement is solved. branch_and_bound: HiGHS's MIP solver. bracket: the placement of the same
+    scenario on 12 typical days, then two LPs at the scenario's own resolution by interior point (Clarabel, no
+    crossover): the model at that placement (the plan reported: an upper bound) and the LP relaxation (a lower
+    bound); the status is optimal when their gap is within mip_gap, else feasible with the gap proved. auto:
+    bracket for models with more than 2,000 time slices (hourly) and objective.mode cost, else branch_and_bound.
+    A fixed plan (--fix) above 2,000 slices is an LP solved by the same interior-point method unless
+    highs_options sets solver (or method is branch_and_bound). See docs/formulation.md, *Hourly models*."""
     highs_options: dict[str, bool | int | float | str] = {}
     """Further HiGHS options by name, e.g. {mip_lp_solver: ipx} (interior-point root LP: 2–4× faster on 31-site
     China and 200-cluster US models, slower on hub-only ones; see docs/performance.md). Checked against HiGHS.

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 MAX_COLUMNS = 4_000_000
 #: ... or above this many integer columns (clusters × allowed sites; identical clusters share one).
 MAX_INTEGER_COLUMNS = 100_000
-#: Models above this many columns get a warning: on 2 cores HiGHS's root LP alone took > 25 min for the national
-#: hourly China model (1.48 M columns) and 7–10 min for a 456 k-column regional one (docs/performance.md).
+#: Models above this many columns get a warning: on 2 cores the national hourly China model (1.45 M columns) takes
+#: ~9 min by the bracket method and HiGHS's root LP alone > 25 min (docs/performance.md, Hourly).
 LARGE_COLUMNS = 1_000_000
 #: The tie-break pass minimises D, the distance-weighted cross-region certificates and corridor flows (GWh × 1000
 #: km, ≥ 0); a first-pass plan with D at most this is already tie-free and the pass is skipped.
@@ -52,8 +52,9 @@ def large_model_warning(size: dict[str, int]) -> str | None:
         return None
     return (
         f"warning: large model (~{size['columns']:,} columns over {size['slices']:,} time slices); on a 2-core "
-        "machine national hourly models took more than 25 minutes and ~6 GB, while representative_days "
-        "(days: 12) solves in seconds (docs/performance.md)"
+        "machine the national hourly China model takes ~9 minutes and ~8 GB by solver.method bracket (the "
+        "default above 2,000 slices) and hours by branch and bound, while representative_days (days: 12) solves "
+        "in seconds (docs/performance.md, Hourly)"
     )
 
 
@@ -97,6 +98,7 @@ class Result:
     solver_log: str = ""
     fixed_plan: bool = False
     solver_options: dict = field(default_factory=dict)  # the HiGHS options actually used (overrides applied)
+    method: dict = field(default_factory=dict)  # how it was solved: {"name": ...} and, for bracket, the two LPs
 
     @property
     def assignments(self) -> pd.DataFrame:
@@ -144,6 +146,10 @@ def solve(
         m.write(str(write_lp), io_options={"symbolic_solver_labels": True})
     t_lp = time.perf_counter()
     opts = _highs_options(scenario, time_limit, mip_gap, log_file)
+    method = solve_method(scenario, md, file)
+    if method != "highs":
+        times = {"t0": t0, "data": t_data, "build": t_build, "write_lp": t_lp}
+        return _solve_interior(method, scenario, file, region_set, md, infos, m, size, opts, times, fix, say)
     opts["highs_options"], lp_note = lp_algorithm(md, opts["highs_options"])
     if lp_note:
         say(lp_note)
@@ -244,7 +250,118 @@ def solve(
         timings.update({"tidy": tidy_s, "tidy_handoff": tidy_handoff, "tidy_highs": tidy_highs})
     res = _result(m, md, infos, region_set, scenario, status, objective, bound, opts, size, timings, t0, fix)
     res.notes.extend(notes)
+    res.method = {"name": "highs"}
     return res
+
+
+def solve_method(scenario: Scenario, md: ModelData, file: str = "<scenario>") -> str:
+    """``highs`` (HiGHS: branch and bound, or its LP solvers for a fixed plan), ``bracket`` (a typical-day
+    placement certified by two interior-point LPs, :mod:`optimizer.model.bracket`) or ``interior_lp`` (a fixed
+    plan's LP by interior point), from ``solver.method`` and the model class (see :class:`SolverConfig`)."""
+    cfg = scenario.solver
+    own = set(cfg.highs_options)
+    if cfg.method == "branch_and_bound":
+        return "highs"
+    hourly = md.slices.n > IPX_SLICES
+    if md.fixed is not None:
+        return "interior_lp" if cfg.method == "bracket" or (hourly and "solver" not in own) else "highs"
+    if cfg.method == "bracket" or (hourly and not {"mip_lp_solver", "solver"} & own and md.objective == "cost"):
+        if md.objective != "cost":
+            raise ScenarioError(
+                file,
+                [("solver.method", "bracket minimises cost; with objective.mode carbon use branch_and_bound or auto")],
+            )
+        return "bracket"
+    return "highs"
+
+
+def _solve_interior(method, scenario, file, region_set, md, infos, m, size, opts, times, fix, say) -> Result:
+    """:func:`solve` for the methods ``bracket`` and ``interior_lp`` (see :func:`solve_method`)."""
+    from optimizer.model.adapter import _fix_counts
+    from optimizer.model.bracket import PLACEMENT_DAYS, certify_placement, solve_interior_lp
+
+    notes: list[str] = []
+    placement_s = 0.0
+    if method == "bracket":
+        t_place = time.perf_counter()
+        say(f"placing the clusters on {PLACEMENT_DAYS} typical days (solver.method bracket)")
+        td_time = scenario.time.model_copy(update={"mode": "representative_days", "days": PLACEMENT_DAYS})
+        td_solver = scenario.solver.model_copy(update={"method": "branch_and_bound"})
+        td = solve(
+            scenario.model_copy(update={"time": td_time, "solver": td_solver}),
+            file=file,
+            region_set=region_set,
+            time_limit=opts["time_limit"],
+            mip_gap=opts["mip_gap"],
+            progress=lambda msg: say(f"typical days: {msg}"),
+        )
+        placement_s = time.perf_counter() - t_place
+        counts = _fix_counts(td.placement(), infos, md.groups, set(md.sites))
+        remaining = max(opts["time_limit"] - (time.perf_counter() - times["t0"]), 1.0)
+        b = certify_placement(m, md, counts, threads=opts["threads"], time_limit=remaining, say=say)
+        notes.append(
+            f"solver.method bracket: the placement of {PLACEMENT_DAYS} typical days (objective {td.objective:,.3f} "
+            f"M {md.currency}/yr, {placement_s:,.1f} s), certified at {md.slices.n:,} time slices by two "
+            "interior-point LPs; the bound is the LP relaxation's (docs/formulation.md, Hourly models)"
+        )
+    else:
+        b = solve_interior_lp(m, threads=opts["threads"], time_limit=opts["time_limit"], say=say)
+    notes.extend(b.notes)
+    run = b.run
+    _raise_without_solution(run, md, region_set, opts, False, say)
+    if method == "bracket":
+        gap = run.gap
+        status = "optimal" if gap is not None and gap <= opts["mip_gap"] + 1e-12 else "feasible"
+        if gap is None:
+            notes.append("the LP relaxation did not finish: the plan has no proved bound (status feasible)")
+        elif status == "feasible":
+            notes.append(
+                f"the bracket's gap {100 * gap:.3f} % is above solver.mip_gap {100 * opts['mip_gap']:.3f} %: the plan "
+                "costs at most that much more than the optimum (status feasible); set solver.method "
+                "branch_and_bound to search further"
+            )
+        else:
+            notes.append(f"the plan is within {100 * gap:.4f} % of the optimum at this resolution")
+    else:
+        status = "optimal" if run.status == "optimal" else "time_limit"
+    if scenario.solver.tidy == "exact":
+        notes.append("solver.tidy exact is not run after an interior-point solve (a second LP as large as the model)")
+    t_solve = time.perf_counter()
+    timings = {
+        "data": times["data"] - times["t0"],
+        "build": times["build"] - times["data"],
+        "write_lp": times["write_lp"] - times["build"],
+        "solve": t_solve - times["write_lp"],
+        "handoff": run.compile_s,
+        "highs": run.runtime_s,
+    }
+    if method == "bracket":
+        timings["placement"] = placement_s
+    opts = {**opts, "method": method}
+    res = _result(
+        m, md, infos, region_set, scenario, status, run.objective, run.bound, opts, size, timings, times["t0"], fix
+    )
+    res.notes.extend(notes)
+    res.method = {"name": method, "lp_solver": "clarabel", **_lp_figures("upper", b.upper)}
+    if method == "bracket":
+        res.method.update(
+            placement_days=PLACEMENT_DAYS, placement_objective=td.objective, placement_s=placement_s, gap=run.gap
+        )
+        if b.lower is not None:
+            res.method.update(_lp_figures("lower", b.lower))
+    return res
+
+
+def _lp_figures(side: str, r) -> dict:
+    """One interior-point LP in ``summary.json``'s ``method``: objective, dual objective, iterations, seconds."""
+    return {
+        f"{side}_status": r.solver_status,
+        f"{side}_objective": r.objective,
+        f"{side}_dual_objective": r.dual_objective,
+        f"{side}_iterations": r.iterations,
+        f"{side}_s": r.solve_s,
+        f"{side}_row_violation": r.row_violation,
+    }
 
 
 def lexicographic_pass(

@@ -141,6 +141,7 @@ def build_summary(result: Result) -> dict:
             "model_size": result.model_size,
             "timings_s": result.timings_s,
             "fixed_plan": result.fixed_plan,
+            "method": result.method,
             "diagnosis": result.diagnosis,
             "notes": result.notes,
             **quality,
