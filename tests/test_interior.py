@@ -142,6 +142,11 @@ def test_bracket_plan_bound_and_placement_agree_with_highs():
     assert (res.status == "optimal") == (gap <= 0.0 + 1e-12)
     assert any("bracket" in n for n in res.notes)
     assert res.timings_s["placement"] > 0
+    meth = res.summary()["method"]
+    assert meth["name"] == "bracket" and meth["placement_days"] == 12
+    assert meth["upper_objective"] == pytest.approx(res.objective, rel=1e-6)
+    assert meth["placement_objective"] == pytest.approx(td.objective, rel=1e-9)
+    assert float(meth["upper_row_violation"]) <= 1e-5 and float(meth["lower_row_violation"]) <= 1e-5
 
 
 def test_fixed_plan_by_interior_point_costs_what_highs_says():
@@ -187,3 +192,28 @@ def test_bracket_with_a_carbon_objective_is_refused(china):
     md, _ = build_model_data(sc, china)
     with pytest.raises(ScenarioError, match=r"solver\.method"):
         solve_method(sc, md, "s.yaml")
+
+
+def test_infeasible_fixed_plan_by_interior_point_is_explained_with_size_and_timings():
+    from gridsite.errors import InfeasibleError
+
+    sc = _bracketed(sites={"include": ["zhongwei", "guian", "yrd_demo_zone"], "max_mw": {"zhongwei": 10}})
+    with pytest.raises(InfeasibleError) as err:
+        solve(sc, fix={"a": "zhongwei", "b": "guian", "c": "yrd_demo_zone"})
+    assert err.value.model_size["columns"] > 0
+    assert {"data", "build", "handoff", "total"} <= set(err.value.timings_s)
+
+
+def test_cli_solves_by_the_bracket_and_says_so(tmp_path):
+    import json
+
+    from .test_cli import run, write
+
+    scenario = write(tmp_path, scenario_dict(solver={"mip_gap": 0.005, "time_limit_s": 120, "method": "bracket"}))
+    r = run("solve", scenario, "--out", tmp_path / "out", "--no-maps")
+    assert r.returncode == 0, r.stderr
+    s = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert s["method"]["name"] == "bracket" and s["status"] in ("optimal", "feasible")
+    assert s["bound"] <= s["objective"]
+    assert "placing the clusters on 12 typical days" in r.stderr + r.stdout
+    assert any("interior-point LPs" in n for n in s["notes"])

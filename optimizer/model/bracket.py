@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.errors import InfeasibleConstraintException
 
 from optimizer.model.highs import HighsRun, _compile, load_values, native_solve
 from optimizer.model.interior import InteriorRun, LPArrays, lp_arrays, solve_lp
@@ -126,7 +127,10 @@ def _describe(label: str, r: InteriorRun) -> str:
 def solve_interior_lp(m: pyo.ConcreteModel, *, threads: int, time_limit: float, say: Callable[[str], None]) -> Bracket:
     """Solve ``m`` (an LP: a fixed plan) by Clarabel and load its solution; ``bound`` is the dual objective."""
     t0 = time.perf_counter()
-    info, arrays, _ = compile_arrays(m)
+    try:
+        info, arrays, _ = compile_arrays(m)
+    except InfeasibleConstraintException as exc:  # a row with only fixed variables is violated (fixed plans)
+        return _violated(exc, time.perf_counter() - t0)
     compile_s = time.perf_counter() - t0
     stop = threading.Event()
     say(f"LP by interior point (Clarabel, no crossover): {arrays.n_cols:,} columns, {arrays.nnz:,} nonzeros")
@@ -147,6 +151,13 @@ def solve_interior_lp(m: pyo.ConcreteModel, *, threads: int, time_limit: float, 
         "non-zeros instead of exact zeros"
     ]
     return Bracket(run=run, upper=r, lower=None, notes=notes)
+
+
+def _violated(exc: Exception, compile_s: float) -> Bracket:
+    """The outcome when compiling finds a row of fixed variables only that is violated: infeasible, no LP run."""
+    r = InteriorRun("infeasible", "not run", None, None, None, 0, 0.0, None)
+    run = HighsRun("infeasible", False, None, None, None, 0.0, compile_s, model_status=str(exc))
+    return Bracket(run=run, upper=r, lower=None, notes=[f"infeasible before any LP: {exc}"])
 
 
 def _gap(upper: float | None, lower: float | None) -> float | None:
@@ -170,7 +181,10 @@ def certify_placement(
     (``None`` when the relaxation did not finish) and ``gap = (UB − LB) / UB``.
     """
     t0 = time.perf_counter()
-    info, arrays, integer = compile_arrays(m)
+    try:
+        info, arrays, integer = compile_arrays(m)
+    except InfeasibleConstraintException as exc:
+        return _violated(exc, time.perf_counter() - t0)
     compile_s = time.perf_counter() - t0
     lo, up = placement_bounds(m, md, info, arrays, counts)
     stop = threading.Event()

@@ -149,7 +149,7 @@ def solve(
     method = solve_method(scenario, md, file)
     if method != "highs":
         times = {"t0": t0, "data": t_data, "build": t_build, "write_lp": t_lp}
-        return _solve_interior(method, scenario, file, region_set, md, infos, m, size, opts, times, fix, say)
+        return _solve_interior(method, scenario, file, region_set, md, infos, m, size, opts, times, fix, iis, say)
     opts["highs_options"], lp_note = lp_algorithm(md, opts["highs_options"])
     if lp_note:
         say(lp_note)
@@ -275,7 +275,7 @@ def solve_method(scenario: Scenario, md: ModelData, file: str = "<scenario>") ->
     return "highs"
 
 
-def _solve_interior(method, scenario, file, region_set, md, infos, m, size, opts, times, fix, say) -> Result:
+def _solve_interior(method, scenario, file, region_set, md, infos, m, size, opts, times, fix, iis, say) -> Result:
     """:func:`solve` for the methods ``bracket`` and ``interior_lp`` (see :func:`solve_method`)."""
     from optimizer.model.adapter import _fix_counts
     from optimizer.model.bracket import PLACEMENT_DAYS, certify_placement, solve_interior_lp
@@ -308,7 +308,20 @@ def _solve_interior(method, scenario, file, region_set, md, infos, m, size, opts
         b = solve_interior_lp(m, threads=opts["threads"], time_limit=opts["time_limit"], say=say)
     notes.extend(b.notes)
     run = b.run
-    _raise_without_solution(run, md, region_set, opts, False, say)
+    try:
+        _raise_without_solution(run, md, region_set, opts, iis, say)
+    except (InfeasibleError, TimeLimitError) as exc:  # the failure summary reports the model and the time too
+        exc.model_size = dict(size)
+        exc.timings_s = {
+            "data": times["data"] - times["t0"],
+            "build": times["build"] - times["data"],
+            "write_lp": times["write_lp"] - times["build"],
+            "handoff": run.compile_s,
+            "highs": run.runtime_s,
+            "placement": placement_s,
+            "total": time.perf_counter() - times["t0"],
+        }
+        raise
     if method == "bracket":
         gap = run.gap
         status = "optimal" if gap is not None and gap <= opts["mip_gap"] + 1e-12 else "feasible"
@@ -360,7 +373,8 @@ def _lp_figures(side: str, r) -> dict:
         f"{side}_dual_objective": r.dual_objective,
         f"{side}_iterations": r.iterations,
         f"{side}_s": r.solve_s,
-        f"{side}_row_violation": r.row_violation,
+        # as text: summary.json rounds numbers to 6 decimals, and a verified violation is far below 1e-6
+        f"{side}_row_violation": None if r.row_violation is None else f"{r.row_violation:.1e}",
     }
 
 
