@@ -26,7 +26,6 @@ issue's target (≤ 600 s at ≤ 0.5 % gap) and the machine.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import statistics
@@ -119,10 +118,6 @@ def one(scenario: Path, out: Path) -> dict:
     return row
 
 
-def _fmt(v) -> str:
-    return f"{v:.10g}" if isinstance(v, float) else ("" if v is None else str(v))
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="scenarios/china_hubs_2025_hourly.yaml")
@@ -162,17 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                 "meets_gap": bool(gaps) and max(gaps) <= 100 * TARGET_GAP,
             }
         )
-    keys: list[str] = []
-    for r in rows:
-        r.update({f"machine_{k}": v for k, v in mach.items()})
-        keys += [k for k in r if k not in keys]
     out = Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=keys)
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: _fmt(r.get(k)) for k in keys})
+    harness.write_csv(rows, out, mach, digits=10)
     print(f"wrote {out}")
     return 0
 

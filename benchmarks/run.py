@@ -294,13 +294,14 @@ def run_case(case, repeat: int, overhead: bool, order_control: bool) -> dict:
     return row
 
 
-def fmt(v) -> str:
+def fmt(v, digits: int = 4) -> str:
     if isinstance(v, float):
-        return f"{v:.4g}"
+        return f"{v:.{digits}g}"
     return "" if v is None else str(v)
 
 
-def write_csv(rows: list[dict], path: Path, mach: dict) -> None:
+def write_csv(rows: list[dict], path: Path, mach: dict, digits: int = 4) -> None:
+    """``rows`` as CSV at ``path`` (floats to ``digits`` significant digits), each with the machine columns."""
     keys: list[str] = []
     for r in rows:
         keys.extend(k for k in r if k not in keys)
@@ -310,7 +311,7 @@ def write_csv(rows: list[dict], path: Path, mach: dict) -> None:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
         for r in rows:
-            w.writerow({**{k: fmt(v) for k, v in r.items()}, **{f"machine_{k}": v for k, v in mach.items()}})
+            w.writerow({**{k: fmt(v, digits) for k, v in r.items()}, **{f"machine_{k}": v for k, v in mach.items()}})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -123,14 +123,13 @@ def solve_lp(
     col_upper: np.ndarray | None = None,
     time_limit: float = math.inf,
     gap_tol: float = GAP_TOL,
-    threads: int = 1,
     on_iteration: Callable[[int, float, float, float], bool] | None = None,
 ) -> InteriorRun:
     """Solve ``lp`` (minimisation; ``col_lower``/``col_upper`` replace its column bounds) with Clarabel.
 
     ``on_iteration(iteration, primal objective, dual objective, relative gap)`` is called after each
     interior-point iteration (objectives include the offset); returning ``True`` stops the solve (status
-    ``interrupted``). ``threads`` > 1 uses Clarabel's multithreaded factorisation (faer), else QDLDL.
+    ``interrupted``). Clarabel factorises with QDLDL on one thread and releases the GIL while it iterates.
     """
     import clarabel
     import scipy.sparse as sp
@@ -170,11 +169,7 @@ def solve_lp(
     settings.max_iter = 400
     if math.isfinite(time_limit):
         settings.time_limit = max(float(time_limit) - (time.perf_counter() - t0), 1.0)
-    if threads > 1:
-        settings.direct_solve_method = "faer"
-        settings.max_threads = int(threads)
-    else:
-        settings.max_threads = 1
+    settings.max_threads = 1  # QDLDL, one thread: two LPs run side by side (optimizer.model.bracket)
     solver = clarabel.DefaultSolver(sp.csc_matrix((n, n)), c, A_conic, b_conic, cones, settings)
     if on_iteration is not None:
         callback = on_iteration
