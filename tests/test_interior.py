@@ -185,13 +185,9 @@ def test_method_is_chosen_per_model_class(china, over, fix, expected):
     assert solve_method(sc, md) == expected
 
 
-def test_bracket_with_a_carbon_objective_is_refused(china):
-    from optimizer.model.adapter import build_model_data
-
-    sc = parse_scenario(scenario_dict(solver={"method": "bracket"}, objective={"mode": "carbon"}))
-    md, _ = build_model_data(sc, china)
-    with pytest.raises(ScenarioError, match=r"solver\.method"):
-        solve_method(sc, md, "s.yaml")
+def test_bracket_with_a_carbon_objective_is_refused_when_read():
+    with pytest.raises(ScenarioError, match=r"solver\.method bracket minimises cost"):
+        parse_scenario(scenario_dict(solver={"method": "bracket"}, objective={"mode": "carbon"}))
 
 
 def test_infeasible_fixed_plan_by_interior_point_is_explained_with_size_and_timings():

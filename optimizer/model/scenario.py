@@ -304,6 +304,14 @@ class Scenario(_Strict):
     objective: Objective = Objective()
     solver: SolverConfig = SolverConfig()
 
+    @model_validator(mode="after")
+    def _bracket_minimises_cost(self) -> Scenario:
+        if self.solver.method == "bracket" and self.objective.mode != "cost":
+            raise ValueError(
+                "solver.method bracket minimises cost; with objective.mode carbon use branch_and_bound or auto"
+            )
+        return self
+
     @field_validator("clusters")
     @classmethod
     def _unique_ids(cls, v: list[Cluster]) -> list[Cluster]:

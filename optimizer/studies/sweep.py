@@ -38,7 +38,7 @@ from optimizer.studies.store import StudyStore
 from optimizer.studies.sweepfile import Point, Sweep
 
 #: Statuses of a finished point: ``--resume`` does not solve these again ("error" points are retried).
-DONE_STATUSES = ("optimal", "time_limit", "infeasible")
+DONE_STATUSES = ("optimal", "feasible", "time_limit", "infeasible")  # feasible: a bracket whose gap stayed open
 
 
 # --- execution ------------------------------------------------------------------------------------------
