@@ -119,8 +119,12 @@ def one(scenario: str, days: int, compiler: str, out: str | None, profile: bool 
 
         prof = cProfile.Profile(time.process_time)
         prof.enable()
+    import inspect
+
+    # this tree's solve path keeps the per-slice rows as arrays (row blocks); an older tree has no such option
+    kw = {"arrays": True} if "arrays" in inspect.signature(build_model).parameters and compiler != "before" else {}
     w0, c0 = time.perf_counter(), time.process_time()
-    m = build_model(md)
+    m = build_model(md, **kw)
     w1, c1 = time.perf_counter(), time.process_time()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)

@@ -107,7 +107,10 @@ def dump(spec: str, out: str) -> None:
     md, _ = build_model_data(sc, load_region_set(sc.region_set))
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    m = build_model(md)
+    import inspect
+
+    # the tree's solve path: per-slice rows as arrays where the tree has them (``build_model(md, arrays=True)``)
+    m = build_model(md, arrays=True) if "arrays" in inspect.signature(build_model).parameters else build_model(md)
     if variant in AFTER_BUILD:
         AFTER_BUILD[variant](m, md)
     info = compile_to_highs(m, h)

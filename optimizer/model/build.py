@@ -9,12 +9,13 @@ from __future__ import annotations
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
+from optimizer.model.families.blocks import materialise
 from optimizer.model.families.objective import COST_TERMS
 from optimizer.model.families.registry import BY_NAME, FAMILIES
 from optimizer.model.families.spec import Family
 from optimizer.model.modeldata import ModelData
 
-__all__ = ["COST_TERMS", "add_family", "build_model", "built_families"]
+__all__ = ["COST_TERMS", "SitingModel", "add_family", "build_model", "built_families"]
 
 _BUILT = "_gridsite_families"  # plain attribute of the model (not a Pyomo component): the families added so far
 
@@ -44,8 +45,22 @@ def add_family(m: pyo.ConcreteModel, md: ModelData, family: str | Family) -> Non
     setattr(m, _BUILT, (*done, fam.name))
 
 
-def build_model(md: ModelData) -> pyo.ConcreteModel:
+class SitingModel(pyo.ConcreteModel):
+    """The siting model: a ConcreteModel whose :meth:`write` (LP and other files) first materialises its row
+    blocks and array sums (:mod:`optimizer.model.families.blocks`), so a file always holds every row."""
+
+    def write(self, *args, **kwargs):
+        materialise(self)
+        return super().write(*args, **kwargs)
+
+
+def build_model(md: ModelData, *, arrays: bool = False) -> pyo.ConcreteModel:
     """Build the Pyomo model from plain model data. Units: GW, GWh, kt CO2, million currency per year.
+
+    ``arrays``: keep the per-slice constraint families as row blocks (arrays) instead of Pyomo constraints, for
+    gridsite's own compiler (:func:`optimizer.model.highs.run_highs` and the other solve paths), which reads them
+    several times faster; their components are declared but empty until :func:`materialise` (or ``m.write``) fills
+    them. Leave it False for a model handed to other Pyomo tools: the default model is complete.
 
     In registry order: assignment of clusters to sites, site capacity, site load, energy balance, new
     renewables, storage, corridors and the green balance, regional supply adequacy, certificates, green quota,
@@ -56,7 +71,9 @@ def build_model(md: ModelData) -> pyo.ConcreteModel:
     build itself; Pyomo's own writers pause it the same way).
     """
     with PauseGC():
-        m = pyo.ConcreteModel(name=md.name)
+        m = SitingModel(name=md.name)
         for fam in FAMILIES:
             add_family(m, md, fam)
+        if not arrays:
+            materialise(m)
     return m

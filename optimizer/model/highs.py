@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import highspy
@@ -26,7 +27,7 @@ from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.common.gc_manager import PauseGC
 from pyomo.common.numeric_types import native_numeric_types
 
-from optimizer.model.matrices import standard_form
+from optimizer.model.matrices import BlockRow, row_senses, standard_form
 
 if TYPE_CHECKING:
     from optimizer.model.progress import SolveReporter
@@ -129,33 +130,57 @@ def column_bounds(cols) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lower and upper bounds of the columns (±inf where unbounded) — each variable's ``v.bounds`` within its
     domain — and whether each is integer (``v.is_integer() or v.is_binary()``).
 
-    Columns with the same domain object and constant bounds share one evaluation (most columns of a component
-    have the same), which takes the property calls (~2 µs per column) out of the per-column cost; a bound that
-    is a Param or an expression is evaluated per column.
+    Consecutive columns with the same domain object and the same constant bounds (a component's columns mostly
+    are) share one evaluation of ``v.bounds``, found with array operations, which takes the property calls
+    (~2 µs per column) out of the per-column cost; a bound that is a Param or an expression is evaluated per
+    column.
     """
     n = len(cols)
     lower = np.empty(n)
     upper = np.empty(n)
     integer = np.zeros(n, dtype=bool)
+    if not n:
+        return lower, upper, integer
+    lbs: list = []
+    ubs: list = []
+    doms: list = []
+    plain = True
+    try:
+        lbs = [v._lb for v in cols]
+        ubs = [v._ub for v in cols]
+        doms = [v._domain for v in cols]
+    except AttributeError:  # pragma: no cover - another variable class
+        plain = False
+    num = native_numeric_types
+    if not plain or not all(x is None or x.__class__ in num for x in chain(lbs, ubs)):
+        for j, v in enumerate(cols):  # a bound that is not a number: every column on its own
+            b = v.bounds
+            lower[j] = -INF if b[0] is None else b[0]
+            upper[j] = INF if b[1] is None else b[1]
+            integer[j] = bool(v.is_integer() or v.is_binary())
+        return lower, upper, integer
+    lb = np.array([np.nan if x is None else x for x in lbs], dtype=float)
+    ub = np.array([np.nan if x is None else x for x in ubs], dtype=float)
+    dom = np.fromiter(map(id, doms), dtype=np.uint64, count=n)
+
+    def changed(a: np.ndarray) -> np.ndarray:
+        return (a[1:] != a[:-1]) & ~(np.isnan(a[1:]) & np.isnan(a[:-1]))
+
+    starts = np.flatnonzero(np.concatenate(([True], (dom[1:] != dom[:-1]) | changed(lb) | changed(ub))))
+    ends = np.append(starts[1:], n)
     seen: dict[tuple, tuple[float, float, bool]] = {}
     is_int: dict[int, bool] = {}
-    num = native_numeric_types
-    for j, v in enumerate(cols):
-        try:
-            lb, ub, dom = v._lb, v._ub, v._domain
-        except AttributeError:  # pragma: no cover - another variable class
-            lb = ub = dom = object()
-        key = (id(dom), lb, ub)
-        got = seen.get(key) if (lb is None or lb.__class__ in num) and (ub is None or ub.__class__ in num) else None
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        v = cols[a]
+        key = (id(doms[a]), lbs[a], ubs[a])
+        got = seen.get(key)
         if got is None:
-            flag = is_int.get(id(dom))
+            flag = is_int.get(id(doms[a]))
             if flag is None:
-                flag = is_int[id(dom)] = bool(v.is_integer() or v.is_binary())
-            b = v.bounds
-            got = (-INF if b[0] is None else b[0], INF if b[1] is None else b[1], flag)
-            if (lb is None or lb.__class__ in num) and (ub is None or ub.__class__ in num):
-                seen[key] = got
-        lower[j], upper[j], integer[j] = got
+                flag = is_int[id(doms[a])] = bool(v.is_integer() or v.is_binary())
+            bd = v.bounds
+            got = seen[key] = (-INF if bd[0] is None else bd[0], INF if bd[1] is None else bd[1], flag)
+        lower[a:b], upper[a:b], integer[a:b] = got
     return lower, upper, integer
 
 
@@ -178,7 +203,7 @@ def _compile(m: pyo.ConcreteModel, h: highspy.Highs):
         lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
         lp.col_lower_, lp.col_upper_, integer = column_bounds(cols)
         rhs = np.asarray(info.rhs, dtype=float)
-        mult = np.fromiter((r[1] for r in info.rows), dtype=float, count=nrow)
+        mult = row_senses(info.rows)
         lp.row_lower_ = np.where(mult <= 0, rhs, -INF)
         lp.row_upper_ = np.where(mult >= 0, rhs, INF)
         A = info.A.tocsc()
@@ -350,7 +375,7 @@ class PersistentHighs:
         self.highs = _new_highs(threads, time_limit, mip_gap, seed, log_file, highs_options)
         self.info, self.is_mip = _compile(m, self.highs)
         self.compile_s = time.perf_counter() - t0
-        mult = np.fromiter((r[1] for r in self.info.rows), dtype=float, count=len(self.info.rows))
+        mult = row_senses(self.info.rows)
         rhs = np.asarray(self.info.rhs, dtype=float)
         self._row_lower = np.where(mult <= 0, rhs, -INF)
         self._row_upper = np.where(mult >= 0, rhs, INF)
@@ -363,6 +388,8 @@ class PersistentHighs:
         if self._rows is None:
             self._rows = {}
             for i, (con, sense) in enumerate(self.info.rows):
+                if con.__class__ is BlockRow:  # rows of row blocks keep their bounds (see families.blocks)
+                    continue
                 bound = con.upper if sense >= 0 else con.lower
                 offset = float(pyo.value(bound)) - float(self.info.rhs[i])
                 self._rows.setdefault(id(con), []).append((i, sense, offset))

@@ -35,12 +35,13 @@ import pyomo.environ as pyo
 
 from optimizer.model.build import COST_TERMS
 from optimizer.model.families.adequacy import shed_needed
+from optimizer.model.families.blocks import value_of
 from optimizer.model.families.certificates import matching_periods
 from optimizer.model.modeldata import ModelData
 
 
 def _v(x) -> float:
-    val = pyo.value(x, exception=False)
+    val = value_of(x)  # pyo.value(x, exception=False), reading the objective's array sums directly
     return 0.0 if val is None else float(val)
 
 

@@ -140,7 +140,7 @@ def solve(
     region_set, md, infos, size = _prepare(scenario, region_set, file, fix, say)
     t_data = time.perf_counter()
     say(f"building Pyomo model (~{size['columns']:,} columns, ~{size['rows']:,} rows)")
-    m = build_model(md)
+    m = build_model(md, arrays=True)
     t_build = time.perf_counter()
     if write_lp:
         m.write(str(write_lp), io_options={"symbolic_solver_labels": True})
@@ -461,7 +461,7 @@ def solve_carbon_caps(
     region_set, md, infos, size = _prepare(capped(caps_t[0]), region_set, file, None, say)
     t_data = time.perf_counter()
     say(f"building Pyomo model (~{size['columns']:,} columns, ~{size['rows']:,} rows) once for {len(caps_t)} caps")
-    m = build_model(md)
+    m = build_model(md, arrays=True)
     t_build = time.perf_counter()
     opts = _highs_options(scenario, None, None, None)
     opts["highs_options"], lp_note = lp_algorithm(md, opts["highs_options"])

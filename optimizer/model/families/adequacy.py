@@ -55,7 +55,8 @@ import itertools
 import numpy as np
 import pyomo.environ as pyo
 
-from optimizer.model.families.linear import constraint_from, linear, var_grid
+from optimizer.model.families.blocks import Group, Slot, add_block, positions
+from optimizer.model.families.linear import constraint_from, linear
 from optimizer.model.families.spec import Explanation, Shortfall, solved
 from optimizer.model.modeldata import ModelData
 
@@ -178,18 +179,22 @@ def add_adequacy(m: pyo.ConcreteModel, md: ModelData) -> None:
     m.A_flex = pyo.Set(initialize=list(flex_rows), ordered=True)
     constraint_from(m, "flexibility", flex_rows, m.A_flex)
 
-    # corridor capacity shared by dedicated green flows and firm imports, in every slice
+    # corridor capacity shared by dedicated green flows and firm imports, in every slice; a corridor without
+    # spare capacity has its flows fixed at 0 (corridors) and no rows
     T = md.slices.n
-    flow = var_grid(m.flow, len(md.corridors), T)
+    t_all = np.arange(T, dtype=np.int64)
     col = {c.id: j for j, c in enumerate(md.corridors)}
-    share = {}
+    imp_pos = positions(m.imp)
+    share, keys = [], []
     for e in m.EI:
-        fl = flow[col[e]]
-        for t in range(T):
-            if not fl[t].fixed:
-                share[e, t] = (None, linear(((1, fl[t]), (1, m.imp[e]))), corr[e].cap_gw)
-    m.EIT = pyo.Set(initialize=list(share), dimen=2, ordered=True)
-    constraint_from(m, "corridor_share", share, m.EIT)
+        if corr[e].cap_gw <= 0:
+            continue
+        rows = [(e, t) for t in range(T)]
+        keys += rows
+        slots = (Slot(m.flow, col[e] * T + t_all, 1), Slot(m.imp, np.full(T, imp_pos[e]), 1))
+        share.append(Group(rows, slots, None, corr[e].cap_gw))
+    m.EIT = pyo.Set(initialize=keys, dimen=2, ordered=True)
+    add_block(m, "corridor_share", share, m.EIT)
 
     # grid energy through the imports (annual)
     hours = float(md.slices.weight.sum())

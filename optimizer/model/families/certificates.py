@@ -173,7 +173,7 @@ def trade_distance(m: pyo.ConcreteModel, md: ModelData, scale: float = 1.0):
     ``scale`` multiplies every coefficient (the objective's tie-break charge ε · D is built as one expression).
     """
     from geodata.geo import great_circle_km
-    from optimizer.model.families.linear import linear, var_grid
+    from optimizer.model.families.blocks import ArrayLinear, Slot, positions
 
     pts = md.region_latlon or {}
     if not pts:
@@ -185,19 +185,22 @@ def trade_distance(m: pyo.ConcreteModel, md: ModelData, scale: float = 1.0):
             dist[a, b] = float(great_circle_km(*pts[a], *pts[b])) / 1000.0
         return dist[a, b]
 
-    terms = []
+    cert_pos, cert_coef = [], []
+    at = positions(m.cert) if len(m.CERT) else {}
     for r, s, p in m.CERT:
         home = md.site_region[s]
         if r != home and d(r, home) > 0:
-            terms.append((scale * d(r, home), m.cert[r, s, p]))
-    w = md.slices.weight.tolist()
-    flow = var_grid(m.flow, len(md.corridors), md.slices.n)  # rows in corridor order, as m.E
-    for c, row in zip(md.corridors, flow, strict=True):
+            cert_pos.append(at[r, s, p])
+            cert_coef.append(scale * d(r, home))
+    slots = [Slot(m.cert, np.array(cert_pos, dtype=np.int64), np.array(cert_coef))] if cert_pos else []
+    w = md.slices.weight
+    T = md.slices.n
+    t_all = np.arange(T, dtype=np.int64)
+    for j, c in enumerate(md.corridors):  # flow rows in corridor order, as m.E
         if c.cap_gw <= 0 or d(c.a, c.b) <= 0:
             continue
-        dc = scale * d(c.a, c.b)
-        terms.extend((wt * dc, f) for wt, f in zip(w, row, strict=True))
-    return linear(terms) if terms else None
+        slots.append(Slot(m.flow, j * T + t_all, w * (scale * d(c.a, c.b))))
+    return ArrayLinear(slots) if slots else None
 
 
 def explain_certificate_supply(sf: Shortfall) -> Explanation:

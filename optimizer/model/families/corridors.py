@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
-from optimizer.model.families.linear import constraint_from, linear, var_grid
+from optimizer.model.families.blocks import Group, Slot, add_block, positions
+from optimizer.model.families.linear import set_upper, var_grid
 from optimizer.model.families.spec import Explanation, Shortfall
 from optimizer.model.modeldata import ModelData
 
@@ -24,8 +26,10 @@ def add_corridors(m: pyo.ConcreteModel, md: ModelData) -> None:
     sl = md.slices
     ridx = {r: i for i, r in enumerate(sl.regions)}
     m.E = pyo.Set(initialize=[c.id for c in md.corridors], ordered=True)
-    cap = {c.id: c.cap_gw for c in md.corridors}
-    m.flow = pyo.Var(m.E, m.T, domain=pyo.NonNegativeReals, bounds=lambda _m, e, t: (0.0, cap[e]))
+    m.flow = pyo.Var(m.E, m.T, domain=pyo.NonNegativeReals, bounds=(0.0, None))
+    flows = var_grid(m.flow, len(md.corridors), sl.n)
+    for c, row in zip(md.corridors, flows, strict=True):
+        set_upper(row, c.cap_gw)
     inflow: dict[str, list] = {r: [] for r in md.regions}
     outflow: dict[str, list] = {r: [] for r in md.regions}
     for c in md.corridors:
@@ -37,47 +41,40 @@ def add_corridors(m: pyo.ConcreteModel, md: ModelData) -> None:
         inflow[c.b].append((c.id, 1.0 - c.loss))
     sites_of = md.region_sites
     T = sl.n
-    wind = sl.wind.tolist()
-    solar = sl.solar.tolist()
-    flow = var_grid(m.flow, len(md.corridors), T)
+    t_all = np.arange(T, dtype=np.int64)
     col = {c.id: j for j, c in enumerate(md.corridors)}
-    green = var_grid(m.green, len(md.sites), T)
     site_pos = {s: i for i, s in enumerate(md.sites)}
     rpos = {r: i for i, r in enumerate(md.regions)}
-    if md.storage:
-        discharge = var_grid(m.discharge, len(md.regions), T)
-        charge = var_grid(m.charge, len(md.regions), T)
+    wind_pos, solar_pos = positions(m.wind), positions(m.solar)
+
+    def grid_slot(var, i: int, coef) -> Slot:  # var[·, t] of the i-th first index, every slice
+        return Slot(var, i * T + t_all, coef)
 
     active = [r for r in md.regions if sites_of[r] or outflow[r]]
-    rows: dict[tuple[str, int], tuple[float | None, object, float | None]] = {}
+    groups = []
     for r in active:
         i = ridx[r]
-        cf_w, cf_s, w_r, s_r = wind[i], solar[i], m.wind[r], m.solar[r]
-        ins = [(eff, flow[col[e]]) for e, eff in inflow[r]]
-        outs = [flow[col[e]] for e in outflow[r]]
-        greens = [green[site_pos[s]] for s in sites_of[r]]
-        if md.storage:
-            dis, cha = discharge[rpos[r]], charge[rpos[r]]
+        cf_w, cf_s = np.asarray(sl.wind[i], dtype=np.float64), np.asarray(sl.solar[i], dtype=np.float64)
+        w_r, s_r = np.full(T, wind_pos[r]), np.full(T, solar_pos[r])
+        greens = [grid_slot(m.green, site_pos[s], 1) for s in sites_of[r]]
         # supply_t = cf_w·wind + cf_s·solar + Σ_in eff·flow − Σ_out flow (+ discharge − charge)
         if greens:  # Σ_s green − supply ≤ 0
-            for t in range(T):
-                terms = [(1, g[t]) for g in greens]
-                terms += [(-cf_w[t], w_r), (-cf_s[t], s_r)]
-                terms += [(-eff, f[t]) for eff, f in ins]
-                terms += [(1, f[t]) for f in outs]
-                if md.storage:
-                    terms += [(-1, dis[t]), (1, cha[t])]
-                rows[r, t] = (None, linear(terms), 0)
+            slots = [*greens, Slot(m.wind, w_r, -cf_w), Slot(m.solar, s_r, -cf_s)]
+            slots += [grid_slot(m.flow, col[e], -eff) for e, eff in inflow[r]]
+            slots += [grid_slot(m.flow, col[e], 1) for e in outflow[r]]
+            if md.storage:
+                slots += [grid_slot(m.discharge, rpos[r], -1), grid_slot(m.charge, rpos[r], 1)]
+            bounds: tuple = (None, 0)
         else:  # supply ≥ 0
-            for t in range(T):
-                terms = [(cf_w[t], w_r), (cf_s[t], s_r)]
-                terms += [(eff, f[t]) for eff, f in ins]
-                terms += [(-1, f[t]) for f in outs]
-                if md.storage:
-                    terms += [(1, dis[t]), (-1, cha[t])]
-                rows[r, t] = (0, linear(terms), None)
+            slots = [Slot(m.wind, w_r, cf_w), Slot(m.solar, s_r, cf_s)]
+            slots += [grid_slot(m.flow, col[e], eff) for e, eff in inflow[r]]
+            slots += [grid_slot(m.flow, col[e], -1) for e in outflow[r]]
+            if md.storage:
+                slots += [grid_slot(m.discharge, rpos[r], 1), grid_slot(m.charge, rpos[r], -1)]
+            bounds = (0, None)
+        groups.append(Group([(r, t) for t in range(T)], tuple(slots), *bounds))
     m.R_green = pyo.Set(initialize=active, ordered=True)
-    constraint_from(m, "green_balance", rows, m.R_green, m.T)
+    add_block(m, "green_balance", groups, m.R_green, m.T)
 
 
 def explain_corridor(sf: Shortfall) -> Explanation:

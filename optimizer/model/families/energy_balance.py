@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
-from optimizer.model.families.linear import constraint_from, linear, var_grid
+from optimizer.model.families.blocks import ArrayLinear, Group, Slot, add_block, positions
+from optimizer.model.families.linear import linear, var_grid
 from optimizer.model.modeldata import ModelData
 
 
@@ -25,25 +27,44 @@ def add_energy_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
     m.T = pyo.Set(initialize=range(sl.n), ordered=True)
     m.w = pyo.Param(m.T, initialize=dict(enumerate(sl.weight.tolist())))
     m.green = pyo.Var(m.S, m.T, domain=pyo.NonNegativeReals)
-    w = sl.weight.tolist()
     H = float(sl.weight.sum())
-    green = var_grid(m.green, len(md.sites), sl.n)
-    balance, grid = {}, {}
+    T = sl.n
+    green = var_grid(m.green, len(md.sites), T)
+    t_all = np.arange(T, dtype=np.int64)
+    pos_tr, pos_inf = positions(m.load_training), positions(m.load_inference)
+    grid, groups = {}, []
     I_ = {}
     for i, s in enumerate(md.sites):
         lt, li = m.load_training[s], m.load_inference[s]
         shape_s = md.inference_shape(s)
         shape = shape_s.tolist()
         I_[s] = float((sl.weight * shape_s).sum())
-        for t in range(sl.n):  # green ≤ L_tr + shape·L_inf  ⇔  green − L_tr − shape·L_inf ≤ 0
-            balance[s, t] = (None, linear(((1, green[i, t]), (-1, lt), (-shape[t], li))), 0)
+        # green ≤ L_tr + shape·L_inf  ⇔  green − L_tr − shape·L_inf ≤ 0
+        groups.append(
+            Group(
+                [(s, t) for t in range(T)],
+                (
+                    Slot(m.green, i * T + t_all, 1),
+                    Slot(m.load_training, np.full(T, pos_tr[s]), -1),
+                    Slot(m.load_inference, np.full(T, pos_inf[s]), -np.asarray(shape_s, dtype=np.float64)),
+                ),
+                None,
+                0,
+            )
+        )
+        for t in range(T):
             grid[s, t] = linear(((1, lt), (shape[t], li), (-1, green[i, t])))
-    constraint_from(m, "site_balance", balance, m.S, m.T)
+    add_block(m, "site_balance", groups, m.S, m.T)
     m.grid = pyo.Expression(m.S, m.T, rule=lambda _m, s, t: grid[s, t])
+    minus_w = -np.asarray(sl.weight, dtype=np.float64)
+    site_i = {s: i for i, s in enumerate(md.sites)}
     m.grid_energy = pyo.Expression(
         m.S,
-        rule=lambda _m, s: linear(
-            [(H, _m.load_training[s]), (I_[s], _m.load_inference[s])]
-            + [(-w[t], g) for t, g in enumerate(green[md.sites.index(s)])]
+        rule=lambda _m, s: ArrayLinear(
+            (
+                Slot(_m.load_training, np.array([pos_tr[s]]), np.array([H])),
+                Slot(_m.load_inference, np.array([pos_inf[s]]), np.array([I_[s]])),
+                Slot(_m.green, site_i[s] * T + t_all, minus_w),
+            )
         ),
     )

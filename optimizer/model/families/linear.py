@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.base import SortComponents
+from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 
@@ -24,6 +26,19 @@ def linear(terms: Iterable[tuple[float, object]]) -> LinearExpression:
 
 
 _GRIDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SORT = SortComponents.ORDERED_INDICES
+
+
+def ordered_data(comp) -> list:
+    """The data objects of a Var component in index order (``comp.values(ORDERED_INDICES)``, the order in which
+    Pyomo's compiler numbers its columns); read straight from its dict when that holds exactly the indices in that
+    order (a dense Var), which skips a lookup per index (~0.4 µs each)."""
+    data = getattr(comp, "_data", None)
+    if data.__class__ is dict and comp.is_indexed():
+        keys = list(comp.keys(_SORT))
+        if len(keys) == len(data) and keys == list(data):
+            return list(data.values())
+    return list(comp.values(_SORT))
 
 
 def var_grid(var: pyo.Var, n_rows: int, n_cols: int) -> np.ndarray:
@@ -38,7 +53,7 @@ def var_grid(var: pyo.Var, n_rows: int, n_cols: int) -> np.ndarray:
     if cached is not None and cached[0] == key:
         return cached[1]
     flat = np.empty(n_rows * n_cols, dtype=object)
-    flat[:] = list(var.values())
+    flat[:] = ordered_data(var)
     out = flat.reshape(n_rows, n_cols)
     out.flags.writeable = False
     _GRIDS[var] = (key, out)
@@ -50,3 +65,18 @@ def constraint_from(m: pyo.ConcreteModel, name: str, rows: dict, *index) -> pyo.
     con = pyo.Constraint(*index, rule=lambda _m, *i: rows[i if len(i) > 1 else i[0]])
     setattr(m, name, con)
     return con
+
+
+def set_upper(data: Iterable, upper: float) -> None:
+    """Give each variable data object in ``data`` the upper bound ``upper`` (a plain number).
+
+    The same as ``v.setub(upper)`` for a number, which stores it as the variable's upper bound after a check that
+    costs ~1 µs per call; a per-index ``bounds=`` rule costs more (one call per index). Used for the per-slice
+    variables whose bound is one number per first index (a corridor's spare capacity for every slice).
+    """
+    ub = float(upper)
+    for v in data:
+        if v.__class__ is VarData:
+            v._ub = ub
+        else:  # pragma: no cover - another variable class
+            v.setub(ub)

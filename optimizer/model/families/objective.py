@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.model.families.adequacy import import_cost_coefficients
+from optimizer.model.families.blocks import ArrayLinear, Slot
 from optimizer.model.families.certificates import trade_distance
-from optimizer.model.families.linear import linear, var_grid
 from optimizer.model.modeldata import ModelData
 
 COST_TERMS = (
@@ -61,10 +62,10 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
     )
     m.cost_flexibility = pyo.Expression(expr=sum(ad.flex_cost * m.shed[r] for r in m.A))
     m.cost_grid_energy = pyo.Expression(expr=sum(md.site_price[s] * m.grid_energy[s] for s in m.S))
-    green = var_grid(m.green, len(md.sites), md.slices.n)
-    wt = w.tolist()
+    T = md.slices.n
+    t_all = np.arange(T, dtype=np.int64)
     m.cost_green_delivery = pyo.Expression(
-        expr=linear((wt[t] * md.green_charge, g) for row in green for t, g in enumerate(row))
+        expr=ArrayLinear(Slot(m.green, i * T + t_all, w * md.green_charge) for i in range(len(md.sites)))
         if md.green_charge > 0
         else 0.0
     )
@@ -79,12 +80,10 @@ def add_objective(m: pyo.ConcreteModel, md: ModelData) -> None:
         )
     else:
         m.cost_storage = pyo.Expression(expr=0.0)
-    flow = var_grid(m.flow, len(md.corridors), md.slices.n)
     wheeling = [
-        (wt[t] * wheel[c.id], f) for c, row in zip(md.corridors, flow, strict=True) if wheel[c.id] > 0
-        for t, f in enumerate(row)
+        Slot(m.flow, j * T + t_all, w * wheel[c.id]) for j, c in enumerate(md.corridors) if wheel[c.id] > 0
     ]
-    m.cost_wheeling = pyo.Expression(expr=linear(wheeling) if wheeling else 0)
+    m.cost_wheeling = pyo.Expression(expr=ArrayLinear(wheeling) if wheeling else 0)
     if md.cert_steps and hasattr(m, "cert_step"):
         prices = [p for _w, p in md.cert_steps]
         m.cost_certificates = pyo.Expression(expr=sum(prices[k] * m.cert_step[k] for k in m.CERT_STEP))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
-from optimizer.model.families.linear import constraint_from, linear, var_grid
+from optimizer.model.families.blocks import Group, Slot, add_block
 from optimizer.model.families.spec import Explanation, Shortfall
 from optimizer.model.modeldata import ModelData
 
@@ -47,33 +48,38 @@ def add_storage(m: pyo.ConcreteModel, md: ModelData) -> None:
     m.discharge = pyo.Var(m.R, m.T, domain=pyo.NonNegativeReals)
     m.soc = pyo.Var(m.R, m.T, domain=pyo.NonNegativeReals)
     R, nT = list(md.regions), md.slices.n
-    charge, discharge, soc = (var_grid(v, len(R), nT) for v in (m.charge, m.discharge, m.soc))
-    limits: dict[str, dict] = {"charge": {}, "discharge": {}, "energy": {}}
+    t_all = np.arange(nT, dtype=np.int64)
+    keys = {r: [(r, t) for t in range(nT)] for r in R}
+    limits: dict[str, list[Group]] = {"charge": [], "discharge": [], "energy": []}
     for i, r in enumerate(R):
-        bp, be = m.battery_power[r], m.battery_energy[r]
-        for t in range(nT):  # x ≤ cap  ⇔  x − cap ≤ 0
-            limits["charge"][r, t] = (None, linear(((1, charge[i, t]), (-1, bp))), 0)
-            limits["discharge"][r, t] = (None, linear(((1, discharge[i, t]), (-1, bp))), 0)
-            limits["energy"][r, t] = (None, linear(((1, soc[i, t]), (-1, be))), 0)
-    constraint_from(m, "storage_charge_limit", limits["charge"], m.R, m.T)
-    constraint_from(m, "storage_discharge_limit", limits["discharge"], m.R, m.T)
-    constraint_from(m, "storage_energy_limit", limits["energy"], m.R, m.T)
+        here, cap_p, cap_e = i * nT + t_all, np.full(nT, i), np.full(nT, i)
+        for name, var, cap_var, cap in (
+            ("charge", m.charge, m.battery_power, cap_p),
+            ("discharge", m.discharge, m.battery_power, cap_p),
+            ("energy", m.soc, m.battery_energy, cap_e),
+        ):  # x ≤ cap  ⇔  x − cap ≤ 0
+            limits[name].append(Group(keys[r], (Slot(var, here, 1), Slot(cap_var, cap, -1)), None, 0))
+    add_block(m, "storage_charge_limit", limits["charge"], m.R, m.T)
+    add_block(m, "storage_discharge_limit", limits["discharge"], m.R, m.T)
+    add_block(m, "storage_energy_limit", limits["energy"], m.R, m.T)
     m.storage_duration = pyo.Constraint(
         m.R, rule=lambda _m, r: _m.battery_energy[r] <= md.storage_duration_max * _m.battery_power[r]
     )
 
-    def _prev(t: int) -> int:
-        start = (t // day) * day
-        return start + (t - start - 1) % day
-
-    inv = 1 / eta
-    balance = {}
+    # soc_t − soc_prev − d_t·(√η·charge − discharge/√η) = 0; prev wraps within each day (or the year)
+    prev = (t_all // day) * day + (t_all % day - 1) % day
+    d = np.asarray(dur, dtype=np.float64)
+    balance = []
     for i, r in enumerate(R):
-        for t in range(nT):  # soc_t − soc_prev − d_t·(√η·charge − discharge/√η) = 0
-            d = float(dur[t])
-            terms = ((1, soc[i, t]), (-1, soc[i, _prev(t)]), (-(d * eta), charge[i, t]), (d * inv, discharge[i, t]))
-            balance[r, t] = (0, linear(terms), 0)
-    constraint_from(m, "storage_soc", balance, m.R, m.T)
+        base = i * nT
+        slots = (
+            Slot(m.soc, base + t_all, 1),
+            Slot(m.soc, base + prev, -1),
+            Slot(m.charge, base + t_all, -(d * eta)),
+            Slot(m.discharge, base + t_all, d * (1 / eta)),
+        )
+        balance.append(Group(keys[r], slots, 0, 0))
+    add_block(m, "storage_soc", balance, m.R, m.T)
 
 
 def explain_potential(sf: Shortfall) -> Explanation:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-import pyomo.environ as pyo
 
+from optimizer.model.families.blocks import value_of
 from optimizer.model.modeldata import ModelData
 
 #: How a relaxable limit is made elastic (σ ≥ 0 the slack, one per row unless said otherwise):
@@ -32,7 +32,7 @@ TOL = 1e-6
 
 def solved(x) -> float:
     """The value of a solved variable or expression, 0 when it has none."""
-    v = pyo.value(x, exception=False)
+    v = value_of(x)
     return 0.0 if v is None else float(v)
 
 
