@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import TYPE_CHECKING
 
 import highspy
@@ -152,7 +151,9 @@ def column_bounds(cols) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     except AttributeError:  # pragma: no cover - another variable class
         plain = False
     num = native_numeric_types
-    if not plain or not all(x is None or x.__class__ in num for x in chain(lbs, ubs)):
+    kinds = set(map(type, lbs)) | set(map(type, ubs))
+    kinds.discard(type(None))
+    if not plain or not kinds <= set(num):
         for j, v in enumerate(cols):  # a bound that is not a number: every column on its own
             b = v.bounds
             lower[j] = -INF if b[0] is None else b[0]
@@ -211,9 +212,9 @@ def _compile(m: pyo.ConcreteModel, h: highspy.Highs):
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.num_col_ = n
         lp.a_matrix_.num_row_ = nrow
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data.astype(float)
+        lp.a_matrix_.start_ = np.asarray(A.indptr, dtype=np.int32)
+        lp.a_matrix_.index_ = np.asarray(A.indices, dtype=np.int32)
+        lp.a_matrix_.value_ = np.asarray(A.data, dtype=float)
         if integer.any():
             lp.integrality_ = [
                 highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer

@@ -33,7 +33,8 @@ import os
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, compress
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -771,10 +772,20 @@ def row_senses(rows) -> np.ndarray:
 
 
 
+_FIXED = attrgetter("_fixed")
+
+
+def _flat(parts: list, dtype, n: int) -> np.ndarray:
+    """The objectives' lists or arrays of entries as one array."""
+    if all(isinstance(p, np.ndarray) for p in parts):
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+    return np.fromiter(chain.from_iterable(parts), dtype, n)
+
+
 def _fixed_flags(columns: list) -> np.ndarray:
     """Whether each column's variable is fixed (``v.fixed``), read from the attribute the property returns."""
     try:
-        return np.fromiter((v._fixed for v in columns), dtype=np.bool_, count=len(columns))
+        return np.array(list(map(_FIXED, columns)), dtype=np.bool_)
     except AttributeError:  # pragma: no cover - another variable class
         return np.array([v.fixed for v in columns], dtype=np.bool_)
 
@@ -785,12 +796,7 @@ def _finish(var_map, objectives, obj_data, obj_index, obj_ptr, obj_offset, rows,
     columns = list(var_map.values())
     n_cols = len(columns)
     obj_nnz = obj_ptr[-1]
-    c = _csc(
-        np.fromiter(chain.from_iterable(obj_data), np.float64, obj_nnz),
-        np.fromiter(chain.from_iterable(obj_index), np.int32, obj_nnz),
-        obj_ptr,
-        n_cols,
-    )
+    c = _csc(_flat(obj_data, np.float64, obj_nnz), _flat(obj_index, np.int32, obj_nnz), obj_ptr, n_cols)
     A = _csc(np.frombuffer(vals, dtype=np.float64), np.frombuffer(cols, dtype=np.int32), ptr, n_cols)
     c_ip = c.indptr
     A_ip = A.indptr
@@ -798,18 +804,18 @@ def _finish(var_map, objectives, obj_data, obj_index, obj_ptr, obj_offset, rows,
     offsets = np.array(obj_offset)
     fixed = _fixed_flags(columns) & active
     if fixed.any():
-        x = np.array([columns[i].value for i, f in enumerate(fixed) if f])
+        x = np.array([columns[i].value for i in np.flatnonzero(fixed).tolist()])
         offsets = offsets + c.select(fixed).dot(x)
         rhs = np.array(rhs) - A.select(fixed).dot(x)
         active &= ~fixed
         c = c.select(active)
         A = A.select(active)
-        columns = [v for k, v in zip(active, columns, strict=True) if k]
+        columns = list(compress(columns, active.tolist()))
     else:
         mask = np.concatenate((active, [True]))
         reduced = A.indptr[mask]
         if n_cols - (len(reduced) - 1) > 0:
-            columns = [v for k, v in zip(active, columns, strict=True) if k]
+            columns = list(compress(columns, active.tolist()))
             c = CSC(c.data, c.indices, c.indptr[mask], (c.shape[0], len(columns)))
             A = CSC(A.data, A.indices, reduced, (A.shape[0], len(columns)))
     return LinearStandardFormInfo(c, offsets, A, rhs, rows, columns, objectives, [])

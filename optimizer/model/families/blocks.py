@@ -21,6 +21,7 @@ Pyomo stays the model of record: every variable is a Pyomo variable, every const
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 _BLOCKS = "_gridsite_row_blocks"  # plain attribute of the model: name → RowBlock, in declaration order
+_LAZY = "_gridsite_lazy_expressions"  # plain attribute of the model: name → (Expression, its rows), until filled
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,8 @@ def blocks_of(m: pyo.ConcreteModel) -> dict[str, RowBlock]:
 
 
 def pending(m: pyo.ConcreteModel) -> bool:
-    """Whether some row block of ``m`` is still held as arrays only."""
-    return any(b.pending for b in blocks_of(m).values())
+    """Whether some row block of ``m`` is still held as arrays only (or a lazy expression still empty)."""
+    return any(b.pending for b in blocks_of(m).values()) or bool(getattr(m, _LAZY, {}))
 
 
 def add_block(m: pyo.ConcreteModel, name: str, groups: list[Group], *index) -> pyo.Constraint:
@@ -118,6 +120,18 @@ def add_block(m: pyo.ConcreteModel, name: str, groups: list[Group], *index) -> p
     blocks[name] = RowBlock(con, groups)
     setattr(m, _BLOCKS, blocks)
     return con
+
+
+def add_lazy_expression(m: pyo.ConcreteModel, name: str, rows: Callable[[], dict], *index) -> pyo.Expression:
+    """Declare the indexed expression ``m.<name>`` over ``index``, filled with ``rows()`` (index → expression) by
+    :func:`materialise`: for per-slice expressions no row or sum of the model uses (only the complete model, an LP
+    file or a user reading it has them)."""
+    comp = pyo.Expression(*index)
+    setattr(m, name, comp)
+    lazy = dict(getattr(m, _LAZY, {}))
+    lazy[name] = (comp, rows)
+    setattr(m, _LAZY, lazy)
+    return comp
 
 
 def positions(var: pyo.Var) -> dict:
@@ -145,6 +159,11 @@ def materialise(m: pyo.ConcreteModel, names: list[str] | None = None) -> None:
     rows would be as Pyomo constraints.
     """
     with PauseGC():
+        if names is None:
+            for comp, rows in getattr(m, _LAZY, {}).values():
+                for key, expr in rows().items():
+                    comp[key] = expr
+            setattr(m, _LAZY, {})
         for name, blk in blocks_of(m).items():
             if not blk.pending or (names is not None and name not in names):
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from optimizer.model.families.blocks import ArrayLinear, Group, Slot, add_block, positions
+from optimizer.model.families.blocks import ArrayLinear, Group, Slot, add_block, add_lazy_expression, positions
 from optimizer.model.families.linear import linear, var_grid
 from optimizer.model.modeldata import ModelData
 
@@ -22,6 +22,8 @@ def add_energy_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
     in different time zones peaks at different slices; each row still holds one shape coefficient. Grid power is
     bought at the site's price and carries the region's emission factor; ``green`` comes from the region's green
     node (see corridors). Substituting the grid purchase out keeps one column per site and slice instead of two.
+    No row uses ``grid`` itself: its component is filled in the complete model (``build_model(md)``, an LP file),
+    and left empty in a model built for gridsite's compiler (``arrays=True``).
     """
     sl = md.slices
     m.T = pyo.Set(initialize=range(sl.n), ordered=True)
@@ -29,15 +31,12 @@ def add_energy_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
     m.green = pyo.Var(m.S, m.T, domain=pyo.NonNegativeReals)
     H = float(sl.weight.sum())
     T = sl.n
-    green = var_grid(m.green, len(md.sites), T)
     t_all = np.arange(T, dtype=np.int64)
     pos_tr, pos_inf = positions(m.load_training), positions(m.load_inference)
-    grid, groups = {}, []
+    groups = []
     I_ = {}
     for i, s in enumerate(md.sites):
-        lt, li = m.load_training[s], m.load_inference[s]
         shape_s = md.inference_shape(s)
-        shape = shape_s.tolist()
         I_[s] = float((sl.weight * shape_s).sum())
         # green ≤ L_tr + shape·L_inf  ⇔  green − L_tr − shape·L_inf ≤ 0
         groups.append(
@@ -52,10 +51,19 @@ def add_energy_balance(m: pyo.ConcreteModel, md: ModelData) -> None:
                 0,
             )
         )
-        for t in range(T):
-            grid[s, t] = linear(((1, lt), (shape[t], li), (-1, green[i, t])))
     add_block(m, "site_balance", groups, m.S, m.T)
-    m.grid = pyo.Expression(m.S, m.T, rule=lambda _m, s, t: grid[s, t])
+
+    def grid_rows() -> dict:  # grid[s,t]: no row uses it; filled when the complete model is asked for
+        out = {}
+        green = var_grid(m.green, len(md.sites), T)
+        for i, s in enumerate(md.sites):
+            lt, li = m.load_training[s], m.load_inference[s]
+            shape = md.inference_shape(s).tolist()
+            for t in range(T):
+                out[s, t] = linear(((1, lt), (shape[t], li), (-1, green[i, t])))
+        return out
+
+    add_lazy_expression(m, "grid", grid_rows, m.S, m.T)
     minus_w = -np.asarray(sl.weight, dtype=np.float64)
     site_i = {s: i for i, s in enumerate(md.sites)}
     m.grid_energy = pyo.Expression(
