@@ -11,12 +11,15 @@ Run from the repository root (not part of the test suite)::
 For each size (the scenario with ``time.days`` set to N typical days, + its extreme days) and each repeat, one
 fresh Python process per side, interleaved (``before`` then ``direct`` on even repeats, the other order on odd
 ones). ``before`` is the source tree ``--src`` as it is (e.g. ``git archive`` of the commit before this work,
-unpacked), or without ``--src`` this tree with ``$GRIDSITE_HANDOFF=pyomo`` (Pyomo's compiler,
-:mod:`optimizer.model.matrices`); ``direct`` is this tree's default. The child process reads
+unpacked), or without ``--src`` this tree with ``$GRIDSITE_HANDOFF=pyomo`` (Pyomo's compiler on the complete
+model, :mod:`optimizer.model.matrices`); ``direct`` is this tree's solve path: ``build_model(md, arrays=True)`` (the
+per-slice rows as row blocks, :mod:`optimizer.model.families.blocks`, where the tree has them) and the direct
+compiler. The child process reads
 the scenario, the region set and the model data and hands a one-row model to HiGHS (lazy imports; none of it
 timed), then times
 
-- ``build``: :func:`optimizer.model.build.build_model` (the Pyomo model);
+- ``build``: :func:`optimizer.model.build.build_model` (the Pyomo model, with ``arrays=True`` on the ``direct``
+  side of a tree that has it);
 - ``handoff``: :func:`optimizer.model.highs._compile` (standard form + ``passModel`` into a fresh HiGHS), as
   ``run_highs`` does before HiGHS runs;
 

@@ -37,6 +37,7 @@ from optimizer.model.build import COST_TERMS
 from optimizer.model.families.adequacy import shed_needed
 from optimizer.model.families.blocks import value_of
 from optimizer.model.families.certificates import matching_periods
+from optimizer.model.families.linear import ordered_data
 from optimizer.model.modeldata import ModelData
 
 
@@ -51,6 +52,12 @@ def _clean(x: np.ndarray, eps: float = 1e-9) -> np.ndarray:
 
 
 def _array(var, keys1, T) -> np.ndarray:
+    """Values of ``var[k, t]`` for k in ``keys1`` (its first index set, in order) and every slice t (0 if none)."""
+    data = ordered_data(var)
+    if len(data) == len(keys1) * T and list(var.keys())[:: max(T, 1)] == [(k, 0) for k in keys1]:
+        vals = np.array([v.value for v in data], dtype=object).reshape(len(keys1), T)
+        out = np.where(vals == None, 0.0, vals).astype(float)  # noqa: E711 - elementwise None test
+        return _clean(out)
     out = np.zeros((len(keys1), T))
     for i, k in enumerate(keys1):
         for t in range(T):
@@ -308,8 +315,9 @@ def _flow_table(m, md: ModelData) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     w = md.slices.weight
     flow_rows = []
     flows_by = {}
-    for c in md.corridors:
-        f = _clean(np.array([m.flow[c.id, t].value or 0.0 for t in range(T)]))
+    flows = _array(m.flow, [c.id for c in md.corridors], T)
+    for j, c in enumerate(md.corridors):
+        f = flows[j]
         flows_by[c.id] = f
         sent = float(f @ w)
         flow_rows.append(
