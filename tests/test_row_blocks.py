@@ -241,3 +241,33 @@ def test_value_of_equals_pyomos_value_bit_for_bit(china):
         assert value_of(e) == pyo.value(e), n
     m.green.values().__iter__().__next__().set_value(None)
     assert value_of(m.cost_green_delivery) is None and pyo.value(m.cost_green_delivery, exception=False) is None
+
+
+def test_integer_model_handed_over_by_arrays_equals_the_highslp_route(china):
+    """The array interface (integer models) and the HighsLp route (its fallback) give HiGHS the same model."""
+    import highspy
+
+    from optimizer.model.highs import _compile
+
+    class RefusesArrays(highspy.Highs):
+        def passModel(self, *args):
+            if len(args) > 1:
+                return highspy.HighsStatus.kError
+            return super().passModel(*args)
+
+    md = _md(china, "annual-rd2")
+    m = build_model(md, arrays=True)
+    lps = []
+    for cls in (highspy.Highs, RefusesArrays):
+        h = cls()
+        h.setOptionValue("output_flag", False)
+        _, is_mip = _compile(m, h)
+        assert is_mip
+        lps.append(h.getLp())
+    a, b = lps
+    assert [int(x) for x in a.integrality_] == [int(x) for x in b.integrality_] and any(int(x) for x in a.integrality_)
+    assert a.offset_ == b.offset_
+    for attr in ("col_cost_", "col_lower_", "col_upper_", "row_lower_", "row_upper_"):
+        assert np.asarray(getattr(a, attr)).tobytes() == np.asarray(getattr(b, attr)).tobytes(), attr
+    for attr in ("start_", "index_", "value_"):
+        assert np.asarray(getattr(a.a_matrix_, attr)).tobytes() == np.asarray(getattr(b.a_matrix_, attr)).tobytes()

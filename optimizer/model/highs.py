@@ -216,14 +216,14 @@ def _compile(m: pyo.ConcreteModel, h: highspy.Highs):
         index = np.ascontiguousarray(A.indices, dtype=np.int32)
         value = np.ascontiguousarray(A.data, dtype=np.float64)
         is_mip = bool(integer.any())
+        passed = False
         if is_mip:
             status = h.passModel(
                 n, nrow, len(value), int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize), offset,
                 cost, col_lower, col_upper, row_lower, row_upper, start, index, value, integer.astype(np.int32),
             )
-            if status == highspy.HighsStatus.kError:  # pragma: no cover - HiGHS refused the arrays
-                raise RuntimeError("HiGHS refused the model's arrays (passModel)")
-        else:
+            passed = status != highspy.HighsStatus.kError  # else (not seen) the HighsLp below, as before
+        if not passed:
             lp = highspy.HighsLp()
             lp.num_col_ = n
             lp.num_row_ = nrow
@@ -237,6 +237,9 @@ def _compile(m: pyo.ConcreteModel, h: highspy.Highs):
             lp.a_matrix_.start_ = start
             lp.a_matrix_.index_ = index
             lp.a_matrix_.value_ = value
+            if is_mip:
+                kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+                lp.integrality_ = [kinds[int(i)] for i in integer]
             h.passModel(lp)
     return info, is_mip
 
