@@ -91,6 +91,62 @@ def test_row_violation_is_relative_to_the_bound():
     assert row_violation(A, x, np.array([-INF, 300.0, -INF]), np.array([INF, INF, INF])) == pytest.approx(50 / 300)
 
 
+def test_presolve_reduces_solves_and_maps_the_point_back():
+    """HiGHS's presolve empties the hand LP; its postsolve gives every original column, exactly."""
+    r = solve_lp(_every_kind())
+    assert r.presolve == "empty" and r.presolved_size == (0, 0, 0) and r.iterations == 0
+    assert r.x is not None and r.x.tolist() == [2.0, 0.0, 1.0, 1.0]
+    assert r.objective == r.dual_objective == 4.0 and r.verified
+    off = solve_lp(_every_kind(), presolve_first=False)
+    assert off.presolve is None and off.presolved_size is None and off.iterations > 0
+    assert off.x == pytest.approx(r.x, abs=1e-6)
+
+
+def test_presolve_finds_an_infeasible_lp():
+    lp = _lp([[1.0, 1.0], [1.0, -1.0]], cost=[1, 1], offset=0.0, cl=[0, 0], cu=[1, 1], rl=[3, -INF], ru=[INF, 0])
+    r = solve_lp(lp)
+    assert r.status == "infeasible" and r.presolve == "infeasible" and r.x is None
+    assert solve_lp(lp, presolve_first=False).status == "infeasible"
+
+
+def test_presolved_lp_of_a_model_gives_the_same_optimum_and_a_valid_bound():
+    """A compiled model that presolve reduces but does not empty: Clarabel on the reduced LP, the point postsolved,
+    objective and bound as without presolve; the point satisfies the original rows."""
+    from optimizer.model.bracket import compile_arrays
+    from optimizer.model.build import build_model
+    from optimizer.model.solve import _prepare
+
+    sc = _bracketed()
+    plan = {"a": "zhongwei", "b": "guian", "c": "yrd_demo_zone"}
+    _, md, _, _ = _prepare(sc, None, "<t>", plan, lambda _m: None)
+    _, arrays, _ = compile_arrays(build_model(md))
+    on, off = solve_lp(arrays), solve_lp(arrays, presolve_first=False)
+    assert on.presolve == "reduced" and on.presolved_size is not None
+    cols, rows, _ = on.presolved_size
+    assert cols < arrays.n_cols and rows < arrays.n_rows
+    assert on.x is not None and len(on.x) == arrays.n_cols and on.verified and off.verified
+    assert on.objective == pytest.approx(off.objective, rel=1e-6)
+    assert on.dual_objective <= on.objective * (1 + 1e-7) and on.dual_objective == pytest.approx(on.objective, rel=1e-6)
+
+
+def test_a_numerical_failure_is_solved_again_with_refinement(monkeypatch):
+    import optimizer.model.interior as interior
+
+    calls = []
+    real = interior._clarabel
+
+    def flaky(*args, refine=False):
+        calls.append(refine)
+        if not refine:
+            return interior._Core("InsufficientProgress", None, None, 7)
+        return real(*args, refine=refine)
+
+    monkeypatch.setattr(interior, "_clarabel", flaky)
+    r = interior.solve_lp(_every_kind(), presolve_first=False)
+    assert calls == [False, True]
+    assert r.status == "optimal" and r.objective == pytest.approx(4.0, abs=1e-6)
+
+
 def _bracketed(**over):
     return parse_scenario(scenario_dict(solver={"mip_gap": 0.0, "time_limit_s": 120, "method": "bracket"}, **over))
 
@@ -147,6 +203,8 @@ def test_bracket_plan_bound_and_placement_agree_with_highs():
     assert meth["upper_objective"] == pytest.approx(res.objective, rel=1e-6)
     assert meth["placement_objective"] == pytest.approx(td.objective, rel=1e-9)
     assert float(meth["upper_row_violation"]) <= 1e-5 and float(meth["lower_row_violation"]) <= 1e-5
+    assert meth["upper_presolve"] == "reduced" and meth["upper_presolved_size"]["columns"] < arrays.n_cols
+    assert any("HiGHS's presolved LP" in n for n in res.notes)
 
 
 def test_fixed_plan_by_interior_point_costs_what_highs_says():

@@ -115,6 +115,9 @@ def _as_run(r: InteriorRun, compile_s: float) -> HighsRun:
 
 def _describe(label: str, r: InteriorRun) -> str:
     out = f"{label}: Clarabel {r.solver_status} after {r.iterations} iterations in {r.solve_s:,.1f} s"
+    if r.presolved_size is not None:
+        cols, rows, nnz = r.presolved_size
+        out += f" (on HiGHS's presolved LP: {cols:,} columns × {rows:,} rows, {nnz:,} nonzeros)"
     if r.objective is not None:
         out += f", objective {r.objective:,.3f}"
     if r.dual_objective is not None:

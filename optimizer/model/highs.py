@@ -53,6 +53,16 @@ def use_threads(threads: int) -> None:
         _THREADS["current"] = threads
 
 
+def pool_threads() -> int:
+    """The thread count of HiGHS's process-wide pool, set to 1 when no run has set it yet: an auxiliary HiGHS
+    instance (e.g. a presolve) uses it so that it neither creates a pool of another size nor resets one in use."""
+    with _THREADS_LOCK:
+        current = _THREADS["current"]
+        if current is None:
+            current = _THREADS["current"] = 1
+        return int(current)
+
+
 _NATIVE = {"depth": 0}
 
 

@@ -375,6 +375,11 @@ def _lp_figures(side: str, r) -> dict:
         f"{side}_s": r.solve_s,
         # as text: summary.json rounds numbers to 6 decimals, and a verified violation is far below 1e-6
         f"{side}_row_violation": None if r.row_violation is None else f"{r.row_violation:.1e}",
+        # HiGHS's presolve before Clarabel: its outcome, and the size of the LP Clarabel solved when it reduced it
+        f"{side}_presolve": r.presolve,
+        f"{side}_presolved_size": None
+        if r.presolved_size is None
+        else dict(zip(("columns", "rows", "nonzeros"), r.presolved_size, strict=True)),
     }
 
 
