@@ -102,6 +102,8 @@ def one(scenario: Path, out: Path) -> dict:
         lower_iterations=meth.get("lower_iterations"),
         upper_row_violation=meth.get("upper_row_violation"),
         lower_row_violation=meth.get("lower_row_violation"),
+        upper_presolved_rows=(meth.get("upper_presolved_size") or {}).get("rows"),
+        lower_presolved_rows=(meth.get("lower_presolved_size") or {}).get("rows"),
         columns=s.get("model_size", {}).get("columns"),
         rows=s.get("model_size", {}).get("rows"),
         nonzeros=s.get("model_size", {}).get("nonzeros"),
