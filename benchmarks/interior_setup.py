@@ -97,6 +97,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(RESULTS / "interior_setup.csv"))
     a = ap.parse_args(argv)
     arrays, lo, up = lps(ROOT / a.scenario)
+    import numpy as np
+
+    per_col, per_row = np.diff(arrays.start), np.bincount(arrays.index, minlength=arrays.n_rows)
+    dense = {  # the model's long rows and columns (annual sums, capacities over every slice)
+        "rows_over_1000": int((per_row > 1000).sum()),
+        "columns_over_1000": int((per_col > 1000).sum()),
+        "longest_row": int(per_row.max()),
+        "longest_column": int(per_col.max()),
+    }
     rows = []
     for lp_name, bounds in (("plan", (lo, up)), ("relaxation", (arrays.col_lower, arrays.col_upper))):
         for presolve in (False, True):
@@ -106,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                 "columns": arrays.n_cols,
                 "rows": arrays.n_rows,
                 "nonzeros": arrays.nnz,
+                **dense,
             }
             row.update(one(arrays, *bounds, presolve, a.iterations))
             row.update(harness.machine())

@@ -145,6 +145,18 @@ def test_a_numerical_failure_is_solved_again_with_refinement(monkeypatch):
     r = interior.solve_lp(_every_kind(), presolve_first=False)
     assert calls == [False, True]
     assert r.status == "optimal" and r.objective == pytest.approx(4.0, abs=1e-6)
+    assert r.iterations > 7  # both runs counted
+
+
+def test_a_point_postsolve_cannot_map_back_is_solved_again_without_presolve(monkeypatch):
+    import optimizer.model.interior as interior
+
+    lp = _every_kind()
+    assert interior.solve_lp(lp).presolve == "empty"
+    monkeypatch.setattr(interior.Presolved, "postsolve", lambda self, x: None)
+    r = interior.solve_lp(lp)
+    assert r.presolve is None and r.status == "optimal" and r.verified and r.iterations > 0
+    assert r.objective == pytest.approx(4.0, abs=1e-6)
 
 
 def _bracketed(**over):

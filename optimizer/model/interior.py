@@ -43,9 +43,9 @@ INF = 1e20  # HiGHS's infinity; bounds at or beyond it are absent
 GAP_TOL = 1e-7
 #: A verified point violates no row by more than this, relative to max(1, |bound|).
 ROW_TOL = 1e-5
-#: Clarabel runs without iterative refinement of its KKT solves: on the hourly LPs the same iterations reach the
-#: same objectives (to 10⁻⁷) in ~13 % less time (docs/performance.md, *Hourly*). When it stops for one of these
-#: numerical reasons, the LP is solved again with refinement (Clarabel's default).
+#: Clarabel runs without iterative refinement of its KKT solves: on the hourly LPs about as many iterations reach
+#: the same objectives, each cheaper (docs/performance.md, *Presolve before Clarabel*). When it stops for one of
+#: these numerical reasons, the LP is solved again with refinement (Clarabel's default).
 REFINE_ON_FAILURE = ("InsufficientProgress", "NumericalError")
 
 _STATUS = {
@@ -156,8 +156,9 @@ class Presolved:
     highs: Any
     seconds: float
 
-    def postsolve(self, x: np.ndarray) -> np.ndarray:
-        """The point ``x`` of the reduced LP (primal values only) as a point of the original LP."""
+    def postsolve(self, x: np.ndarray) -> np.ndarray | None:
+        """The point ``x`` of the reduced LP (primal values only) as a point of the original LP; ``None`` if HiGHS
+        could not map it back."""
         import highspy
 
         sol = highspy.HighsSolution()
@@ -165,8 +166,11 @@ class Presolved:
         sol.row_value = _matrix(self.lp) @ x if self.lp is not None and self.lp.n_rows else np.zeros(0)
         sol.value_valid = True
         sol.dual_valid = False
-        self.highs.postsolve(sol)  # kWarning: no dual values to postsolve
-        return np.asarray(self.highs.getSolution().col_value, dtype=float)
+        status = self.highs.postsolve(sol)  # kWarning: no dual values to postsolve
+        out = np.asarray(self.highs.getSolution().col_value, dtype=float)
+        if status == highspy.HighsStatus.kError or len(out) != self.highs.getNumCol():
+            return None
+        return out
 
 
 def presolve(lp: LPArrays, cl: np.ndarray, cu: np.ndarray, time_limit: float = math.inf) -> Presolved:
@@ -341,11 +345,23 @@ def solve_lp(
     assert work is not None
     core = _clarabel(work, time_limit - (time.perf_counter() - t0), gap_tol, on_iteration)
     if core.raw in REFINE_ON_FAILURE and time_limit - (time.perf_counter() - t0) > 1.0:
+        first = core.iterations
         core = _clarabel(work, time_limit - (time.perf_counter() - t0), gap_tol, on_iteration, refine=True)
+        core.iterations += first
     status = _STATUS.get(core.raw, "error")
     x = dual = obj = viol = None
     if status in ("optimal", "time_limit", "interrupted") and core.x is not None:
         xw = pre.postsolve(core.x) if reduced and pre is not None else core.x
+        if xw is None:  # HiGHS could not map the point back (not seen): solve the LP as it is
+            return solve_lp(
+                lp,
+                col_lower=cl,
+                col_upper=cu,
+                time_limit=time_limit - (time.perf_counter() - t0),
+                gap_tol=gap_tol,
+                on_iteration=on_iteration,
+                presolve_first=False,
+            )
         x = np.clip(xw, cl, cu)
         obj = float(lp.cost @ x + lp.offset)
         viol = row_violation(_matrix(lp), x, lp.row_lower, lp.row_upper)
