@@ -84,12 +84,12 @@ class LPArrays:
         return len(self.value)
 
 
-def lp_arrays(h: Any) -> LPArrays:
-    """The LP held by the HiGHS instance ``h`` (after ``passModel``) as :class:`LPArrays`."""
-    lp = h.getLp()
+def _arrays_of(lp: Any) -> LPArrays:
+    """A :class:`highspy.HighsLp` (column-wise) as :class:`LPArrays`."""
     a = lp.a_matrix_
+    start = np.asarray(a.start_, dtype=np.int64)
     return LPArrays(
-        start=np.asarray(a.start_, dtype=np.int64),
+        start=start if len(start) else np.zeros(1, dtype=np.int64),  # an LP without columns has no start array
         index=np.asarray(a.index_, dtype=np.int64),
         value=np.asarray(a.value_, dtype=float),
         n_rows=int(lp.num_row_),
@@ -100,6 +100,11 @@ def lp_arrays(h: Any) -> LPArrays:
         row_lower=np.asarray(lp.row_lower_, dtype=float),
         row_upper=np.asarray(lp.row_upper_, dtype=float),
     )
+
+
+def lp_arrays(h: Any) -> LPArrays:
+    """The LP held by the HiGHS instance ``h`` (after ``passModel``) as :class:`LPArrays`."""
+    return _arrays_of(h.getLp())
 
 
 @dataclass
@@ -199,24 +204,7 @@ def presolve(lp: LPArrays, cl: np.ndarray, cu: np.ndarray, time_limit: float = m
         P.kReducedToEmpty: "empty",
         P.kInfeasible: "infeasible",
     }.get(kind, "unknown")
-    reduced = None
-    if status in ("reduced", "empty"):
-        q = h.getPresolvedLp()
-        a = q.a_matrix_
-        reduced = LPArrays(
-            start=np.asarray(a.start_, dtype=np.int64),
-            index=np.asarray(a.index_, dtype=np.int64),
-            value=np.asarray(a.value_, dtype=float),
-            n_rows=int(q.num_row_),
-            cost=np.asarray(q.col_cost_, dtype=float),
-            offset=float(q.offset_),
-            col_lower=np.asarray(q.col_lower_, dtype=float),
-            col_upper=np.asarray(q.col_upper_, dtype=float),
-            row_lower=np.asarray(q.row_lower_, dtype=float),
-            row_upper=np.asarray(q.row_upper_, dtype=float),
-        )
-        if len(reduced.start) == 0:  # no columns left
-            reduced.start = np.zeros(1, dtype=np.int64)
+    reduced = _arrays_of(h.getPresolvedLp()) if status in ("reduced", "empty") else None
     return Presolved(status, reduced, h, time.perf_counter() - t0)
 
 
